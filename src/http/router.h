@@ -1,0 +1,54 @@
+// Maps a request path to a handler. Exact paths and prefixes ("/approvals/"); the query
+// string is ignored for matching. A known path with a method it does not serve answers 405
+// with Allow; an unknown path 404 — both as error JSON.
+//
+//   Router router;
+//   router.Add("/", {Verb::get, Verb::put, Verb::post}, ingest_handler);
+//   router.AddPrefix("/approvals/", {Verb::post}, approvals_handler);
+//   router.Dispatch(std::move(request), std::move(responder));
+//
+// Thread-safety: build it before serving; afterwards it is read-only and safe to share.
+#ifndef INGESTD_HTTP_ROUTER_H_
+#define INGESTD_HTTP_ROUTER_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/handler.h"
+
+namespace ingestd::http {
+
+class Router {
+ public:
+  // `path` must start with '/'. HEAD is served wherever GET is (the body is dropped by the
+  // connection). Adding the same path twice replaces the earlier route.
+  void Add(std::string path, std::vector<Verb> methods, Handler handler);
+  void AddPrefix(std::string prefix, std::vector<Verb> methods, Handler handler);
+
+  // The route label for metrics: the registered path or prefix ("/approvals/*"), or "other"
+  // for unknown paths. Cheap; no allocation.
+  std::string_view RouteLabel(std::string_view target) const;
+
+  // Answers the request through its route, or 404/405.
+  void Dispatch(Request request, Responder respond) const;
+
+ private:
+  struct Route {
+    std::string path;  // exact path, or prefix when is_prefix
+    bool is_prefix = false;
+    std::string label;
+    std::vector<Verb> methods;
+    Handler handler;
+  };
+  const Route* Find(std::string_view path) const;
+
+  std::vector<Route> routes_;
+};
+
+// The path part of a request target ("/a?b" -> "/a").
+std::string_view PathOf(std::string_view target);
+
+}  // namespace ingestd::http
+
+#endif  // INGESTD_HTTP_ROUTER_H_

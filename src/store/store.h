@@ -1,0 +1,111 @@
+// The storage interface every backend implements: asynchronous, keyed by item id, with
+// conditional-free upserts that report whether they created or replaced, point reads, and
+// keyset-paginated scans with an opaque cursor. Nothing SQL- or DynamoDB-specific leaks out.
+//
+//   std::unique_ptr<Store> store = *OpenStore("sqlite:", {.data_dir = "ingestd-data"});
+//   store->Put(item, [](absl::StatusOr<PutResult> r) {
+//     // Runs on a store thread once the item is durable (or the commit failed).
+//   });
+//
+// Thread-safety: every method may be called from any thread. Callbacks run on a thread owned
+// by the store, never inline in the caller, and must not block; hand work back to your own
+// executor (the HTTP layer posts to the connection's io_context).
+#ifndef INGESTD_STORE_STORE_H_
+#define INGESTD_STORE_STORE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace ingestd::store {
+
+// One stored record (API.md: {"id","user_name","email","pincode","created_at","updated_at"}).
+// Values are kept byte-exact as received.
+struct Item {
+  std::string id;  // the key; equals email in the default workflow
+  std::string user_name;
+  std::string email;
+  std::string pincode;
+  absl::Time created_at;  // first time this id was stored; kept across replacements
+  absl::Time updated_at;  // time of the latest write
+
+  friend bool operator==(const Item&, const Item&) = default;
+};
+
+enum class PutOutcome { kCreated, kReplaced };
+
+struct PutResult {
+  PutOutcome outcome;
+  Item item;  // as stored: created_at is the original one when replaced
+};
+
+struct ScanRequest {
+  std::size_t limit = 100;  // 1..1000
+  std::string cursor;       // empty = from the start; else a Page::next_cursor
+};
+
+struct Page {
+  std::vector<Item> items;                 // ascending by id
+  std::optional<std::string> next_cursor;  // set when more items follow
+};
+
+using PutCallback = absl::AnyInvocable<void(absl::StatusOr<PutResult>) &&>;
+using GetCallback = absl::AnyInvocable<void(absl::StatusOr<std::optional<Item>>) &&>;
+using ScanCallback = absl::AnyInvocable<void(absl::StatusOr<Page>) &&>;
+
+// Observations a backend reports for metrics; all optional. Called on store threads.
+struct StoreObserver {
+  // A commit finished: how many writes it held, how long the commit (incl. fsync) took.
+  std::function<void(std::size_t batch_size, absl::Duration commit_time, bool ok)> on_commit;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Inserts or replaces the item with key `item.id`. `item.created_at`/`updated_at` are
+  // ignored: the store sets both (created_at kept on replace). `done` runs once the write is
+  // durable — a 2xx may be sent from it — or with an error (UNAVAILABLE: the commit failed;
+  // INVALID_ARGUMENT: the item is malformed, e.g. an empty id). Never both.
+  virtual void Put(Item item, PutCallback done) = 0;
+
+  // The item with key `id`, or nullopt.
+  virtual void Get(std::string id, GetCallback done) = 0;
+
+  // One page of items in ascending id order after `request.cursor`. INVALID_ARGUMENT when the
+  // cursor does not decode or the limit is out of range.
+  virtual void Scan(ScanRequest request, ScanCallback done) = 0;
+
+  // OK when the store answers a trivial read now (for /readyz). Blocking, short.
+  virtual absl::Status Ping() = 0;
+
+  // Finishes every accepted write, runs its callback, and stops the store's threads. Further
+  // calls fail with UNAVAILABLE. Idempotent; also done by the destructor.
+  virtual void Close() = 0;
+};
+
+struct StoreOptions {
+  std::string data_dir = "ingestd-data";  // created if missing; locked while open
+  StoreObserver observer;
+};
+
+// Opens the backend a URI names: "sqlite:" (file ingestd.db in data_dir) or
+// "sqlite:/path/to/file.db"; "memory:" (volatile, for tests). Errors: INVALID_ARGUMENT for an
+// unknown scheme; FAILED_PRECONDITION when the data directory is locked by another process or
+// the database is corrupt/not ours; PERMISSION_DENIED/UNAVAILABLE when it cannot be opened.
+// The message always says what to do.
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& uri,
+                                                 const StoreOptions& options);
+
+}  // namespace ingestd::store
+
+#endif  // INGESTD_STORE_STORE_H_
