@@ -1,0 +1,17 @@
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace ingestd::cli {
+
+// Placeholder until the workflow module lands: the command exists and says it is not available.
+CommandRunner AddWorkflowCommand(CLI::App& root) {
+  CLI::App* cmd = root.add_subcommand("workflow", "(not yet available in this build)");
+  cmd->allow_extras();
+  return [] {
+    std::cerr << "ingestd: 'workflow' is not available in this build yet\n";
+    return 2;
+  };
+}
+
+}  // namespace ingestd::cli
