@@ -9,7 +9,8 @@
 //
 // Thread-safety: every method may be called from any thread. Callbacks run on a thread owned
 // by the store, never inline in the caller, and must not block; hand work back to your own
-// executor (the HTTP layer posts to the connection's io_context).
+// executor (the HTTP layer posts to the connection's io_context). A callback may call Put,
+// Get and Scan, but must not call Close() or destroy the store.
 #ifndef INGESTD_STORE_STORE_H_
 #define INGESTD_STORE_STORE_H_
 
@@ -25,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 
 namespace ingestd::store {
 
@@ -75,7 +77,8 @@ class Store {
   // Inserts or replaces the item with key `item.id`. `item.created_at`/`updated_at` are
   // ignored: the store sets both (created_at kept on replace). `done` runs once the write is
   // durable — a 2xx may be sent from it — or with an error (UNAVAILABLE: the commit failed;
-  // INVALID_ARGUMENT: the item is malformed, e.g. an empty id). Never both.
+  // INVALID_ARGUMENT: the item is malformed — an empty id or one over kMaxIdBytes). Exactly
+  // one call of `done`. Stored times have microsecond precision.
   virtual void Put(Item item, PutCallback done) = 0;
 
   // The item with key `id`, or nullopt.
@@ -93,9 +96,15 @@ class Store {
   virtual void Close() = 0;
 };
 
+// The longest id a store accepts, in bytes (so that a cursor stays short).
+inline constexpr std::size_t kMaxIdBytes = 1024;
+
 struct StoreOptions {
   std::string data_dir = "ingestd-data";  // created if missing; locked while open
   StoreObserver observer;
+  // Where created_at/updated_at come from; null means common::Clock::Real(). Not owned; must
+  // outlive the store.
+  const common::Clock* clock = nullptr;
 };
 
 // Opens the backend a URI names: "sqlite:" (file ingestd.db in data_dir) or

@@ -1,0 +1,300 @@
+#include "store/sqlite_store.h"
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "store/fault_injection_vfs.h"
+#include "store/matchers.h"
+#include "store/store_test_util.h"
+#include "testing/temp_dir.h"
+
+namespace ingestd::store {
+namespace {
+
+using ::ingestd::store::testing::FaultInjectionVfs;
+using ::ingestd::store::testing::GetAndWait;
+using ::ingestd::store::testing::MakeItem;
+using ::ingestd::store::testing::PutAndWait;
+using ::ingestd::store::testing::ScanAndWait;
+using ::ingestd::testing::IsOk;
+using ::ingestd::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Optional;
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  StoreOptions Options() {
+    StoreOptions options;
+    options.data_dir = data_dir_;
+    options.clock = &clock_;
+    return options;
+  }
+
+  ::ingestd::testing::TempDir dir_;
+  std::string data_dir_ = dir_.path() + "/data";
+  common::ManualClock clock_{absl::FromUnixSeconds(1'700'000'000)};
+};
+
+void RunSql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  std::string message = error != nullptr ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << message;
+}
+
+TEST_F(SqliteStoreTest, CreatesDataDirPrivately) {
+  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", Options()));
+  struct stat st {};
+  ASSERT_EQ(stat(data_dir_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_TRUE(std::filesystem::exists(data_dir_ + "/ingestd.db"));
+  EXPECT_TRUE(std::filesystem::exists(data_dir_ + "/LOCK"));
+}
+
+TEST_F(SqliteStoreTest, DataSurvivesReopen) {
+  PutResult stored;
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", Options()));
+    ASSERT_OK_AND_ASSIGN(stored, PutAndWait(*store, MakeItem("keep@example.com")));
+  }
+  clock_.Advance(absl::Hours(1));
+  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", Options()));
+  EXPECT_THAT(*GetAndWait(*store, "keep@example.com"), Optional(stored.item));
+  ASSERT_OK_AND_ASSIGN(PutResult again, PutAndWait(*store, MakeItem("keep@example.com")));
+  EXPECT_EQ(again.outcome, PutOutcome::kReplaced);
+  EXPECT_EQ(again.item.created_at, stored.item.created_at);
+}
+
+TEST_F(SqliteStoreTest, ExplicitPathViaUri) {
+  const std::string path = dir_.path() + "/elsewhere/my.db";
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, OpenStore("sqlite:" + path, Options()));
+    ASSERT_THAT(PutAndWait(*store, MakeItem("p@x.org")), IsOk());
+  }
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_TRUE(std::filesystem::exists(path + ".lock"));
+  EXPECT_FALSE(std::filesystem::exists(data_dir_ + "/ingestd.db"));
+  ASSERT_OK_AND_ASSIGN(auto store, OpenStore("sqlite:" + path, Options()));
+  EXPECT_THAT(*GetAndWait(*store, "p@x.org"), Optional(::testing::_));
+}
+
+TEST_F(SqliteStoreTest, LockRefusesSecondOpenUntilClosed) {
+  ASSERT_OK_AND_ASSIGN(auto first, OpenStore("sqlite:", Options()));
+  EXPECT_THAT(
+      OpenStore("sqlite:", Options()),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr(absl::StrCat("data directory ", data_dir_,
+                                      " is in use by another ingestd (pid ", getpid(), ")"))));
+  first->Close();
+  EXPECT_THAT(OpenStore("sqlite:", Options()), IsOk()) << "Close() releases the lock";
+}
+
+TEST_F(SqliteStoreTest, GarbageFileIsRefusedAndKept) {
+  std::filesystem::create_directories(data_dir_);
+  const std::string garbage(8192, 'G');
+  std::ofstream(data_dir_ + "/ingestd.db") << garbage;
+  EXPECT_THAT(SqliteStore::Open("", Options()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("is not an ingestd database or is corrupt")));
+  std::ifstream in(data_dir_ + "/ingestd.db");
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, garbage) << "the file is left as it was";
+}
+
+TEST_F(SqliteStoreTest, CorruptPageIsRefused) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", Options()));
+    for (int i = 0; i < 300; ++i) {
+      store->Put(MakeItem(absl::StrCat("user", i, "@example.com")), [](auto) {});
+    }
+    store->Close();
+  }
+  // Checkpoint the WAL into the file, then scribble over the table's pages.
+  RunSql(data_dir_ + "/ingestd.db", "PRAGMA wal_checkpoint(TRUNCATE)");
+  {
+    std::fstream f(data_dir_ + "/ingestd.db", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4096);  // page 2 on: the items b-tree
+    std::string junk(8192, '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  EXPECT_THAT(SqliteStore::Open("", Options()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("is not an ingestd database or is corrupt")));
+}
+
+TEST_F(SqliteStoreTest, AnotherProgramsDatabaseIsRefused) {
+  std::filesystem::create_directories(data_dir_);
+  RunSql(data_dir_ + "/ingestd.db", "CREATE TABLE accounts(x)");
+  EXPECT_THAT(SqliteStore::Open("", Options()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("another program")));
+}
+
+TEST_F(SqliteStoreTest, NewerSchemaIsRefused) {
+  { ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", Options())); }
+  RunSql(data_dir_ + "/ingestd.db", absl::StrCat("PRAGMA user_version=", kSqliteSchemaVersion + 1));
+  EXPECT_THAT(SqliteStore::Open("", Options()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("has schema version 2 but this ingestd knows only up to 1")));
+}
+
+TEST_F(SqliteStoreTest, UnwritableDirIsPermissionDenied) {
+  if (geteuid() == 0) GTEST_SKIP() << "root ignores permissions";
+  std::filesystem::create_directories(data_dir_);
+  chmod(data_dir_.c_str(), 0500);
+  EXPECT_THAT(SqliteStore::Open("", Options()), StatusIs(absl::StatusCode::kPermissionDenied));
+  chmod(data_dir_.c_str(), 0700);
+}
+
+TEST_F(SqliteStoreTest, PutsWaitingTogetherCommitAsOneBatchInOrder) {
+  std::vector<std::size_t> batches;
+  absl::Mutex mu;
+  StoreOptions options = Options();
+  options.observer.on_commit = [&](std::size_t n, absl::Duration, bool ok) {
+    absl::MutexLock lock(&mu);
+    if (ok) batches.push_back(n);
+  };
+  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", options));
+  store->PauseWriterForTest();
+  std::vector<absl::StatusOr<PutResult>> results(3, absl::UnknownError("not run"));
+  absl::Notification done;
+  std::atomic<int> left{3};
+  auto collect = [&](int i) {
+    return [&, i](absl::StatusOr<PutResult> r) {
+      results[i] = std::move(r);
+      if (--left == 0) done.Notify();
+    };
+  };
+  store->Put(MakeItem("twice@x.org", "first"), collect(0));
+  store->Put(MakeItem("other@x.org"), collect(1));
+  store->Put(MakeItem("twice@x.org", "second"), collect(2));
+  store->ResumeWriterForTest();
+  done.WaitForNotification();
+  ASSERT_THAT(results[0], IsOk());
+  ASSERT_THAT(results[2], IsOk());
+  EXPECT_EQ(results[0]->outcome, PutOutcome::kCreated);
+  EXPECT_EQ(results[2]->outcome, PutOutcome::kReplaced);
+  EXPECT_EQ(results[2]->item.user_name, "second");
+  EXPECT_THAT(*GetAndWait(*store, "twice@x.org"), Optional(results[2]->item));
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(batches, std::vector<std::size_t>{3});
+}
+
+// Fault injection: the disk fails under a commit.
+class SqliteFaultTest : public SqliteStoreTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  // Counter so that every test registers its own VFS name.
+  static std::string NextVfsName() {
+    static std::atomic<int> n{0};
+    return absl::StrCat("ingestd-fault-", n++);
+  }
+  FaultInjectionVfs vfs_{NextVfsName()};
+};
+
+TEST_P(SqliteFaultTest, FailedCommitFailsEveryWaiterAndLosesNothingAcknowledged) {
+  const bool fail_sync = GetParam();
+  struct Commit {
+    std::size_t n;
+    bool ok;
+  };
+  std::vector<Commit> commits;
+  absl::Mutex mu;
+  StoreOptions options = Options();
+  options.observer.on_commit = [&](std::size_t n, absl::Duration, bool ok) {
+    absl::MutexLock lock(&mu);
+    commits.push_back({n, ok});
+  };
+  SqliteStoreOptions sqlite_options;
+  sqlite_options.vfs = vfs_.name();
+  sqlite_options.reader_threads = 1;
+  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", options, sqlite_options));
+
+  std::vector<std::string> acknowledged;
+  for (int i = 0; i < 20; ++i) {
+    std::string id = absl::StrCat("before", i);
+    ASSERT_THAT(PutAndWait(*store, MakeItem(id)), IsOk());
+    acknowledged.push_back(id);
+  }
+
+  // A batch of 10, including a replacement of an acknowledged item, hits the fault.
+  constexpr int kBatch = 10;
+  store->PauseWriterForTest();
+  std::vector<absl::Status> statuses(kBatch);
+  absl::Notification done;
+  std::atomic<int> left{kBatch};
+  for (int i = 0; i < kBatch; ++i) {
+    Item item = MakeItem(i == 0 ? "before0" : absl::StrCat("doomed", i), "changed");
+    store->Put(item, [&, i](absl::StatusOr<PutResult> r) {
+      statuses[i] = r.status();
+      if (--left == 0) done.Notify();
+    });
+  }
+  if (fail_sync) {
+    vfs_.FailNextSyncs(1);
+  } else {
+    vfs_.FailNextWrites(1);
+  }
+  store->ResumeWriterForTest();
+  done.WaitForNotification();
+  EXPECT_EQ(fail_sync ? vfs_.failed_syncs() : vfs_.failed_writes(), 1);
+  for (int i = 0; i < kBatch; ++i) {
+    EXPECT_THAT(statuses[i], StatusIs(absl::StatusCode::kUnavailable)) << i;
+  }
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_FALSE(commits.empty());
+    EXPECT_EQ(commits.back().n, static_cast<std::size_t>(kBatch));
+    EXPECT_FALSE(commits.back().ok);
+  }
+
+  // Nothing of the failed batch is visible.
+  for (int i = 1; i < kBatch; ++i) {
+    EXPECT_THAT(*GetAndWait(*store, absl::StrCat("doomed", i)), std::nullopt);
+  }
+  ASSERT_OK_AND_ASSIGN(std::optional<Item> before0, GetAndWait(*store, "before0"));
+  ASSERT_TRUE(before0.has_value());
+  EXPECT_EQ(before0->user_name, "Jane Doe");
+
+  // The fault has cleared: the store works again.
+  for (int i = 0; i < 20; ++i) {
+    std::string id = absl::StrCat("after", i);
+    ASSERT_THAT(PutAndWait(*store, MakeItem(id)), IsOk());
+    acknowledged.push_back(id);
+  }
+  EXPECT_THAT(store->Ping(), IsOk());
+  store.reset();
+
+  // Everything acknowledged is still there after reopening; nothing failed came back.
+  ASSERT_OK_AND_ASSIGN(store, SqliteStore::Open("", Options()));
+  for (const std::string& id : acknowledged) {
+    EXPECT_THAT(*GetAndWait(*store, id), Optional(::testing::_)) << id;
+  }
+  for (int i = 1; i < kBatch; ++i) {
+    EXPECT_THAT(*GetAndWait(*store, absl::StrCat("doomed", i)), std::nullopt);
+  }
+  EXPECT_EQ((*GetAndWait(*store, "before0"))->user_name, "Jane Doe");
+}
+
+INSTANTIATE_TEST_SUITE_P(SyncOrWrite, SqliteFaultTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                           return param.param ? "Sync" : "Write";
+                         });
+
+}  // namespace
+}  // namespace ingestd::store
