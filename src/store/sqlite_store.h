@@ -17,6 +17,8 @@
 // | max_batch           | 1024    | most Puts committed in one transaction                   |
 // | quick_check_on_open | true    | run PRAGMA quick_check when opening (≈0.3 s per 1M items)|
 // | busy_timeout        | 5 s     | SQLite busy timeout of every connection                  |
+// | writer_cache_kib    | 65536   | page cache of the writer connection                      |
+// | reader_cache_kib    | 16384   | page cache of each reader connection                     |
 // | vfs                 | ""      | SQLite VFS name; tests pass a fault-injecting one        |
 //
 // Thread-safety: as Store. Put callbacks run on the writer thread, Get/Scan callbacks on a
@@ -40,6 +42,8 @@ struct SqliteStoreOptions {
   std::size_t max_batch = 1024;
   bool quick_check_on_open = true;
   absl::Duration busy_timeout = absl::Seconds(5);
+  int writer_cache_kib = 64 * 1024;
+  int reader_cache_kib = 16 * 1024;
   std::string vfs;
 };
 
