@@ -19,7 +19,7 @@ MemoryStore::~MemoryStore() {
 }
 
 bool MemoryStore::Accepting() const {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   return !closed_;
 }
 
@@ -39,7 +39,7 @@ void MemoryStore::Put(Item item, PutCallback done) {
     const absl::Time start = absl::Now();
     PutResult result;
     {
-      absl::MutexLock lock(&mu_);
+      internal::MutexLock lock(&mu_);
       const absl::Time now = internal::TruncateToMicros(clock_.Now());
       item.updated_at = now;
       auto [it, inserted] = items_.try_emplace(item.id);
@@ -67,7 +67,7 @@ void MemoryStore::Get(std::string id, GetCallback done) {
     }
     std::optional<Item> found;
     {
-      absl::MutexLock lock(&mu_);
+      internal::MutexLock lock(&mu_);
       if (auto it = items_.find(id); it != items_.end()) found = it->second;
     }
     std::move(done)(std::move(found));
@@ -88,7 +88,7 @@ void MemoryStore::Scan(ScanRequest request, ScanCallback done) {
     }
     Page page;
     {
-      absl::MutexLock lock(&mu_);
+      internal::MutexLock lock(&mu_);
       auto it = after->empty() ? items_.begin() : items_.upper_bound(*after);
       for (; it != items_.end() && page.items.size() < request.limit; ++it) {
         page.items.push_back(it->second);
@@ -106,7 +106,7 @@ absl::Status MemoryStore::Ping() {
 
 void MemoryStore::Close() {
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     if (closed_) return;
     closed_ = true;
   }

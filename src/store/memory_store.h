@@ -13,9 +13,9 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "store/internal/serial_executor.h"
+#include "store/internal/sync.h"
 #include "store/store.h"
 
 namespace ingestd::store {
@@ -38,7 +38,7 @@ class MemoryStore final : public Store {
   const common::Clock& clock_;
   const StoreObserver observer_;
 
-  mutable absl::Mutex mu_;
+  mutable internal::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, Item> items_ ABSL_GUARDED_BY(mu_);
 

@@ -1,6 +1,8 @@
 #include "store/sqlite_store.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -19,12 +21,12 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
 #include "store/cursor.h"
 #include "store/internal/dir_lock.h"
 #include "store/internal/serial_executor.h"
+#include "store/internal/sync.h"
 #include "store/internal/validation.h"
 
 namespace ingestd::store {
@@ -389,7 +391,7 @@ class SqliteStore::Impl {
     ASSIGN_OR_RETURN(commit_, Prepare(writer_db_.get(), "COMMIT"));
     {
       ASSIGN_OR_RETURN(ReadConnection ping, OpenReader(paths_, options_));
-      absl::MutexLock lock(&ping_mu_);
+      internal::MutexLock lock(&ping_mu_);
       ping_ = std::move(ping);
     }
     std::vector<ReadConnection> readers;
@@ -406,9 +408,10 @@ class SqliteStore::Impl {
 
   void Put(Item item, PutCallback done) {
     {
-      absl::MutexLock lock(&mu_);
+      internal::MutexLock lock(&mu_);
       if (!closing_) {
         puts_.push_back(PendingPut{std::move(item), std::move(done)});
+        writer_cv_.notify_one();
         return;
       }
     }
@@ -437,24 +440,26 @@ class SqliteStore::Impl {
   }
 
   absl::Status Ping() {
-    absl::MutexLock lock(&ping_mu_);
+    internal::MutexLock lock(&ping_mu_);
     if (!ping_.has_value()) return internal::ClosedError();
     return DoPing(*ping_);
   }
 
   void Close() {
-    absl::MutexLock close_lock(&close_mu_);
+    internal::MutexLock close_lock(&close_mu_);
     {
-      absl::MutexLock lock(&mu_);
+      internal::MutexLock lock(&mu_);
       if (closing_) return;
       closing_ = true;
+      writer_cv_.notify_all();
+      reader_cv_.notify_all();
     }
     // The threads finish what was queued before closing_ was set, then exit.
     if (writer_.joinable()) writer_.join();
     for (std::thread& reader : readers_) reader.join();
     readers_.clear();
     {
-      absl::MutexLock lock(&ping_mu_);
+      internal::MutexLock lock(&ping_mu_);
       ping_.reset();
     }
     upsert_.reset();
@@ -465,8 +470,9 @@ class SqliteStore::Impl {
   }
 
   void SetWriterPaused(bool paused) {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     writer_paused_ = paused;
+    writer_cv_.notify_all();
   }
 
  private:
@@ -479,9 +485,10 @@ class SqliteStore::Impl {
 
   void Read(ReadTask task) {
     {
-      absl::MutexLock lock(&mu_);
+      internal::MutexLock lock(&mu_);
       if (!closing_) {
         reads_.push_back(std::move(task));
+        reader_cv_.notify_one();
         return;
       }
     }
@@ -489,14 +496,14 @@ class SqliteStore::Impl {
   }
 
   void WriterLoop() {
-    auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return (!puts_.empty() && (!writer_paused_ || closing_)) || (closing_ && puts_.empty());
     };
     std::vector<PendingPut> batch;
     while (true) {
       {
-        absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(&ready));
+        internal::MutexLock lock(&mu_);
+        mu_.Await(writer_cv_, ready);
         if (puts_.empty()) return;  // closing, and everything is committed
         std::size_t n = std::min(puts_.size(), std::max<std::size_t>(1, options_.max_batch));
         batch.clear();
@@ -580,12 +587,13 @@ class SqliteStore::Impl {
   }
 
   void ReaderLoop(ReadConnection& conn) {
-    auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !reads_.empty() || closing_; };
+    auto ready = [this]()
+                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !reads_.empty() || closing_; };
     while (true) {
       ReadTask task;
       {
-        absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(&ready));
+        internal::MutexLock lock(&mu_);
+        mu_.Await(reader_cv_, ready);
         if (reads_.empty()) return;  // closing, and every accepted read is answered
         task = std::move(reads_.front());
         reads_.pop_front();
@@ -606,16 +614,18 @@ class SqliteStore::Impl {
   StmtPtr begin_;
   StmtPtr commit_;
 
-  absl::Mutex mu_;
+  internal::Mutex mu_;
+  std::condition_variable writer_cv_;  // puts_, writer_paused_, closing_ changed
+  std::condition_variable reader_cv_;  // reads_, closing_ changed
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   bool writer_paused_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<PendingPut> puts_ ABSL_GUARDED_BY(mu_);
   std::deque<ReadTask> reads_ ABSL_GUARDED_BY(mu_);
 
-  absl::Mutex ping_mu_;
+  internal::Mutex ping_mu_;
   std::optional<ReadConnection> ping_ ABSL_GUARDED_BY(ping_mu_);
 
-  absl::Mutex close_mu_;
+  internal::Mutex close_mu_;
   std::thread writer_;
   std::vector<std::thread> readers_;
   internal::SerialExecutor late_callbacks_;

@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "store/fault_injection_vfs.h"
+#include "store/internal/sync.h"
 #include "store/matchers.h"
 #include "store/store_test_util.h"
 #include "testing/temp_dir.h"
@@ -80,6 +80,24 @@ TEST_F(SqliteStoreTest, DataSurvivesReopen) {
   ASSERT_OK_AND_ASSIGN(PutResult again, PutAndWait(*store, MakeItem("keep@example.com")));
   EXPECT_EQ(again.outcome, PutOutcome::kReplaced);
   EXPECT_EQ(again.item.created_at, stored.item.created_at);
+}
+
+TEST_F(SqliteStoreTest, CloseCommitsQueuedPutsDurably) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", Options()));
+    store->PauseWriterForTest();
+    std::atomic<int> ok{0};
+    for (int i = 0; i < 100; ++i) {
+      store->Put(MakeItem(absl::StrCat("queued", i)), [&](absl::StatusOr<PutResult> r) {
+        if (r.ok()) ++ok;
+      });
+    }
+    store->Close();  // drains even while paused
+    EXPECT_EQ(ok.load(), 100);
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", Options()));
+  ASSERT_OK_AND_ASSIGN(Page page, ScanAndWait(*store, {.limit = 1000, .cursor = ""}));
+  EXPECT_EQ(page.items.size(), 100u);
 }
 
 TEST_F(SqliteStoreTest, ExplicitPathViaUri) {
@@ -164,16 +182,16 @@ TEST_F(SqliteStoreTest, UnwritableDirIsPermissionDenied) {
 
 TEST_F(SqliteStoreTest, PutsWaitingTogetherCommitAsOneBatchInOrder) {
   std::vector<std::size_t> batches;
-  absl::Mutex mu;
+  internal::Mutex mu;
   StoreOptions options = Options();
   options.observer.on_commit = [&](std::size_t n, absl::Duration, bool ok) {
-    absl::MutexLock lock(&mu);
+    internal::MutexLock lock(&mu);
     if (ok) batches.push_back(n);
   };
   ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", options));
   store->PauseWriterForTest();
   std::vector<absl::StatusOr<PutResult>> results(3, absl::UnknownError("not run"));
-  absl::Notification done;
+  internal::Notification done;
   std::atomic<int> left{3};
   auto collect = [&](int i) {
     return [&, i](absl::StatusOr<PutResult> r) {
@@ -192,7 +210,7 @@ TEST_F(SqliteStoreTest, PutsWaitingTogetherCommitAsOneBatchInOrder) {
   EXPECT_EQ(results[2]->outcome, PutOutcome::kReplaced);
   EXPECT_EQ(results[2]->item.user_name, "second");
   EXPECT_THAT(*GetAndWait(*store, "twice@x.org"), Optional(results[2]->item));
-  absl::MutexLock lock(&mu);
+  internal::MutexLock lock(&mu);
   EXPECT_EQ(batches, std::vector<std::size_t>{3});
 }
 
@@ -214,10 +232,10 @@ TEST_P(SqliteFaultTest, FailedCommitFailsEveryWaiterAndLosesNothingAcknowledged)
     bool ok;
   };
   std::vector<Commit> commits;
-  absl::Mutex mu;
+  internal::Mutex mu;
   StoreOptions options = Options();
   options.observer.on_commit = [&](std::size_t n, absl::Duration, bool ok) {
-    absl::MutexLock lock(&mu);
+    internal::MutexLock lock(&mu);
     commits.push_back({n, ok});
   };
   SqliteStoreOptions sqlite_options;
@@ -236,7 +254,7 @@ TEST_P(SqliteFaultTest, FailedCommitFailsEveryWaiterAndLosesNothingAcknowledged)
   constexpr int kBatch = 10;
   store->PauseWriterForTest();
   std::vector<absl::Status> statuses(kBatch);
-  absl::Notification done;
+  internal::Notification done;
   std::atomic<int> left{kBatch};
   for (int i = 0; i < kBatch; ++i) {
     Item item = MakeItem(i == 0 ? "before0" : absl::StrCat("doomed", i), "changed");
@@ -257,7 +275,7 @@ TEST_P(SqliteFaultTest, FailedCommitFailsEveryWaiterAndLosesNothingAcknowledged)
     EXPECT_THAT(statuses[i], StatusIs(absl::StatusCode::kUnavailable)) << i;
   }
   {
-    absl::MutexLock lock(&mu);
+    internal::MutexLock lock(&mu);
     ASSERT_FALSE(commits.empty());
     EXPECT_EQ(commits.back().n, static_cast<std::size_t>(kBatch));
     EXPECT_FALSE(commits.back().ok);

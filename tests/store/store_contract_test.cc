@@ -9,11 +9,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "store/cursor.h"
+#include "store/internal/sync.h"
 #include "store/matchers.h"
 #include "store/store.h"
 #include "store/store_test_util.h"
@@ -120,7 +119,7 @@ TYPED_TEST(StoreContractTest, PutRejectsMalformedIds) {
 TYPED_TEST(StoreContractTest, CallbacksRunOnAStoreThread) {
   const std::thread::id caller = std::this_thread::get_id();
   std::thread::id put_thread, get_thread, scan_thread;
-  absl::Notification put_done, get_done, scan_done;
+  internal::Notification put_done, get_done, scan_done;
   this->store_->Put(MakeItem("a@b.c"), [&](absl::StatusOr<PutResult>) {
     put_thread = std::this_thread::get_id();
     put_done.Notify();
@@ -282,7 +281,7 @@ TYPED_TEST(StoreContractTest, CloseDrainsPendingPutsThenRefuses) {
 TYPED_TEST(StoreContractTest, PingAnswersWhileOpen) { EXPECT_THAT(this->store_->Ping(), IsOk()); }
 
 TYPED_TEST(StoreContractTest, CallbacksMayCallTheStore) {
-  absl::Notification done;
+  internal::Notification done;
   std::optional<absl::StatusOr<std::optional<Item>>> got;
   this->store_->Put(MakeItem("chain@x.org"), [&](absl::StatusOr<PutResult> r) {
     ASSERT_TRUE(r.ok());

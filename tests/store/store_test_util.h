@@ -9,14 +9,14 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/notification.h"
+#include "store/internal/sync.h"
 #include "store/store.h"
 
 namespace ingestd::store::testing {
 
 template <typename T, typename Start>
 absl::StatusOr<T> Await(Start start) {
-  absl::Notification done;
+  internal::Notification done;
   std::optional<absl::StatusOr<T>> result;
   start([&](absl::StatusOr<T> r) {
     result = std::move(r);

@@ -2,8 +2,6 @@
 
 #include <utility>
 
-#include "absl/synchronization/notification.h"
-
 namespace ingestd::store::internal {
 
 SerialExecutor::SerialExecutor() : thread_([this] { Loop(); }) {}
@@ -12,9 +10,10 @@ SerialExecutor::~SerialExecutor() { Shutdown(); }
 
 void SerialExecutor::Post(Task task) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!stopped_) {
       tasks_.push_back(std::move(task));
+      cv_.notify_one();
       return;
     }
   }
@@ -22,16 +21,17 @@ void SerialExecutor::Post(Task task) {
 }
 
 void SerialExecutor::Drain() {
-  absl::Notification done;
+  Notification done;
   Post([&done] { done.Notify(); });
   done.WaitForNotification();
 }
 
 void SerialExecutor::Shutdown() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (stopping_) return;
     stopping_ = true;
+    cv_.notify_one();
   }
   thread_.join();
 }
@@ -41,12 +41,12 @@ bool SerialExecutor::InExecutorThread() const {
 }
 
 void SerialExecutor::Loop() {
-  auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !tasks_.empty() || stopping_; };
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !tasks_.empty() || stopping_; };
   while (true) {
     std::deque<Task> batch;
     {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(&ready));
+      MutexLock lock(&mu_);
+      mu_.Await(cv_, ready);
       if (tasks_.empty()) {
         // stopping_ and nothing left: from now on Post runs tasks inline.
         stopped_ = true;

@@ -10,13 +10,14 @@
 #ifndef INGESTD_STORE_INTERNAL_SERIAL_EXECUTOR_H_
 #define INGESTD_STORE_INTERNAL_SERIAL_EXECUTOR_H_
 
+#include <condition_variable>
 #include <deque>
 #include <string>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
-#include "absl/synchronization/mutex.h"
+#include "store/internal/sync.h"
 
 namespace ingestd::store::internal {
 
@@ -43,7 +44,8 @@ class SerialExecutor {
  private:
   void Loop();
 
-  mutable absl::Mutex mu_;
+  Mutex mu_;
+  std::condition_variable cv_;
   std::deque<Task> tasks_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
