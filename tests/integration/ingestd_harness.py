@@ -27,11 +27,11 @@ INGESTD_TEST_OUTPUT (where logs of failed tests are copied), INGESTD_KEEP_TEMP=1
 import dataclasses
 import datetime
 import decimal
-import email.message
 import http.client
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -492,15 +492,17 @@ def raw_exchange(port, payload, timeout=5.0, half_close=False, responses=None, c
     done = threading.Event()
 
     def reader():
+        # select() rather than a socket timeout: the timeout is shared with the sender's
+        # sendall(), which must be allowed the whole `timeout`.
         try:
             while time.monotonic() < deadline:
-                sock.settimeout(max(0.01, min(0.2, deadline - time.monotonic())))
-                try:
-                    data = sock.recv(65536)
-                except socket.timeout:
+                ready, _, _ = select.select([sock], [], [], min(0.1, max(
+                    0.0, deadline - time.monotonic())))
+                if not ready:
                     if done.is_set():
                         return
                     continue
+                data = sock.recv(65536)
                 if not data:
                     state["closed"] = True
                     return
@@ -511,9 +513,7 @@ def raw_exchange(port, payload, timeout=5.0, half_close=False, responses=None, c
                             return
                     except (AssertionError, ValueError):
                         pass
-        except ConnectionResetError:
-            state["reset"] = True
-        except OSError:
+        except OSError:  # ECONNRESET, mostly
             state["reset"] = True
 
     thread = threading.Thread(target=reader, daemon=True)

@@ -3,6 +3,7 @@ on a data dir it cannot use safely, with a clear message and a non-zero exit."""
 
 import http.client
 import os
+import random
 import socket
 import threading
 import time
@@ -99,7 +100,8 @@ class DurabilityTest(h.ServerTestCase):
             if cycle:
                 self.assertAllPresent(server, all_acked, f"after kill -9 #{cycle}")
             with Load(server, f"kill{'abc'[cycle]}") as load:
-                load.wait_for(60 + 40 * cycle, timeout=15)
+                load.wait_for(150 + 100 * cycle, timeout=15)
+                time.sleep(random.uniform(0.0, 0.2))  # land the kill at an arbitrary moment
                 server.kill9()  # mid-load: requests are in flight
                 load.stop()
             self.assertEqual(load.unexpected, [])
@@ -113,7 +115,7 @@ class DurabilityTest(h.ServerTestCase):
         server = self.new_server()
         server.start()
         with Load(server, "term") as load:
-            load.wait_for(100, timeout=15)
+            load.wait_for(200, timeout=15)
             server.stop(expect_code=0)  # SIGTERM while 8 clients are sending
             load.stop()
         self.assertEqual(load.unexpected, [])
