@@ -50,7 +50,12 @@ class HostileTest(h.ServerTestCase):
         kw.setdefault("timeout", 5.0)
         return h.raw_exchange(self.server.port, payload, **kw)
 
+    def assertStillServing(self):
+        self.assertEqual(self.server.get("/healthz", timeout=5).status, 200,
+                         "the server stopped answering after a hostile request")
+
     def assert400AndClose(self, result):
+        self.assertStillServing()
         self.assertEqual(result.status, 400, result.describe())
         self.assertErrorJson(result.responses[0], 400)
         self.assertEqual(len(result.responses), 1, result.describe())
@@ -58,6 +63,7 @@ class HostileTest(h.ServerTestCase):
                         f"connection left open after a malformed request: {result.describe()}")
 
     def assert400OrCloseNever2xx(self, result):
+        self.assertStillServing()
         self.assertTrue(result.closed or result.reset, f"connection not closed: "
                         f"{result.describe()}")
         self.assertIn([r.status for r in result.responses], ([], [400]), result.describe())
