@@ -68,7 +68,9 @@
       type: 'linear',
       title: { display: true, text: 'time (local)' },
       ticks: {
-        maxTicksLimit: 7,
+        // Fewer labels on narrow screens; no forced labels at the ends (they would overlap).
+        maxTicksLimit: window.innerWidth < 600 ? 4 : 7,
+        includeBounds: false,
         maxRotation: 0,
         callback: (v) => clock(v, windowSeconds <= 300),
       },
@@ -124,17 +126,18 @@
              ticks: { precision: 2 } } },
       (v) => number(v, 2) + ' /s'),
     durations: makeChart('chart-durations',
-      [lineDataset('min', COLORS.green),
-       lineDataset('average', COLORS.blue),
-       lineDataset('p99', COLORS.amber),
-       lineDataset('max', COLORS.red, { borderDash: [5, 4] })],
+      // Lower `order` is drawn on top: max (dashed) over p99 over average over min.
+      [lineDataset('min', COLORS.green, { order: 3 }),
+       lineDataset('average', COLORS.blue, { order: 2 }),
+       lineDataset('p99', COLORS.amber, { order: 1 }),
+       lineDataset('max', COLORS.red, { order: 0, borderDash: [5, 4], borderWidth: 1.5 })],
       { y: { beginAtZero: true, title: { display: true, text: 'milliseconds' } } },
       (v) => ms(v)),
     errors: makeChart('chart-errors',
       [lineDataset('5xx errors', COLORS.red, { yAxisID: 'y' }),
        lineDataset('4xx client errors', COLORS.amber, { yAxisID: 'y' }),
        lineDataset('success rate %', COLORS.green, { yAxisID: 'rate', borderWidth: 2.5 })],
-      { y: { beginAtZero: true, position: 'left', title: { display: true, text: 'errors per point' },
+      { y: { beginAtZero: true, position: 'left', title: { display: true, text: 'error count' },
              ticks: { precision: 0 } },
         rate: { min: 0, max: 100, position: 'right', title: { display: true, text: 'success rate (%)' },
                 grid: { drawOnChartArea: false }, ticks: { callback: (v) => v + '%' } } },
@@ -191,7 +194,8 @@
     let ratio = '';
     if (self > 0 && serverless > 0) {
       const r = serverless / self;
-      ratio = ' · serverless would cost <b>' + (r >= 1 ? number(r, 1) + '×' : number(1 / r, 1) + '× less') + '</b>';
+      const times = (x) => number(x, x >= 100 ? 0 : 1) + '×';
+      ratio = ' · serverless would cost <b>' + (r >= 1 ? times(r) : times(1 / r) + ' less') + '</b>';
     }
     document.getElementById('stat-cost').innerHTML =
       'self-hosted <b>' + usd(self) + '</b> · serverless <b>' + usd(serverless) + '</b>' + ratio;
