@@ -389,6 +389,20 @@ class SqliteStore::Impl {
     ASSIGN_OR_RETURN(upsert_, Prepare(writer_db_.get(), kUpsertSql));
     ASSIGN_OR_RETURN(begin_, Prepare(writer_db_.get(), "BEGIN IMMEDIATE"));
     ASSIGN_OR_RETURN(commit_, Prepare(writer_db_.get(), "COMMIT"));
+    if (options_.background_checkpoint) {
+      ASSIGN_OR_RETURN(checkpoint_db_, OpenConnection(paths_, options_));
+      // The connection opens the file lazily; until it has read it, it does not know the WAL
+      // and a checkpoint is a silent no-op. FULL: the database file is fsynced before the WAL
+      // may be reused.
+      if (int rc = ExecRc(checkpoint_db_.get(),
+                          "PRAGMA synchronous=FULL; SELECT count(*) FROM sqlite_master");
+          rc != SQLITE_OK) {
+        return OpenStepError(paths_.db, checkpoint_db_.get(), rc, "open");
+      }
+      // Replaces SQLite's automatic checkpoint (itself a WAL hook) on the writer connection.
+      sqlite3_wal_hook(writer_db_.get(), &Impl::OnWalCommit, this);
+      checkpointer_ = std::thread([this] { CheckpointLoop(); });
+    }
     {
       ASSIGN_OR_RETURN(ReadConnection ping, OpenReader(paths_, options_));
       internal::MutexLock lock(&ping_mu_);
@@ -456,6 +470,14 @@ class SqliteStore::Impl {
     }
     // The threads finish what was queued before closing_ was set, then exit.
     if (writer_.joinable()) writer_.join();
+    {
+      internal::MutexLock lock(&mu_);
+      checkpoint_wanted_ = false;
+      checkpointer_stop_ = true;
+      checkpoint_cv_.notify_all();
+    }
+    if (checkpointer_.joinable()) checkpointer_.join();
+    checkpoint_db_.reset();
     for (std::thread& reader : readers_) reader.join();
     readers_.clear();
     {
@@ -467,6 +489,12 @@ class SqliteStore::Impl {
     commit_.reset();
     writer_db_.reset();
     lock_.Release();
+  }
+
+  void WaitForCheckpointsForTest(int n) {
+    internal::MutexLock lock(&mu_);
+    mu_.Await(checkpoint_cv_,
+              [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return checkpoints_done_ >= n; });
   }
 
   void SetWriterPaused(bool paused) {
@@ -580,6 +608,42 @@ class SqliteStore::Impl {
     }
   }
 
+  // Checkpoints copy WAL pages back into the database file and fsync it. Done inside COMMIT
+  // (SQLite's default), they make the writer pay for them with every batch that crosses the
+  // threshold; here the writer only signals, and a checkpointer thread with its own connection
+  // runs PASSIVE checkpoints concurrently with the next commits.
+  static int OnWalCommit(void* self, sqlite3*, const char*, int wal_pages) {
+    auto* impl = static_cast<Impl*>(self);
+    if (wal_pages >= impl->options_.checkpoint_pages) {
+      internal::MutexLock lock(&impl->mu_);
+      impl->checkpoint_wanted_ = true;
+      impl->checkpoint_cv_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void CheckpointLoop() {
+    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return checkpoint_wanted_ || checkpointer_stop_;
+    };
+    while (true) {
+      {
+        internal::MutexLock lock(&mu_);
+        mu_.Await(checkpoint_cv_, ready);
+        if (checkpointer_stop_) return;
+        checkpoint_wanted_ = false;
+      }
+      // A failure here loses nothing (the WAL keeps the data); the next signal retries.
+      int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                         nullptr, nullptr);
+      if (rc == SQLITE_OK) {
+        internal::MutexLock lock(&mu_);
+        ++checkpoints_done_;
+        checkpoint_cv_.notify_all();
+      }
+    }
+  }
+
   static int StepOnce(sqlite3_stmt* stmt) {
     int rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);
@@ -615,8 +679,12 @@ class SqliteStore::Impl {
   StmtPtr commit_;
 
   internal::Mutex mu_;
-  std::condition_variable writer_cv_;  // puts_, writer_paused_, closing_ changed
-  std::condition_variable reader_cv_;  // reads_, closing_ changed
+  std::condition_variable writer_cv_;      // puts_, writer_paused_, closing_ changed
+  std::condition_variable reader_cv_;      // reads_, closing_ changed
+  std::condition_variable checkpoint_cv_;  // checkpoint_wanted_, checkpointer_stop_ changed
+  bool checkpoint_wanted_ ABSL_GUARDED_BY(mu_) = false;
+  bool checkpointer_stop_ ABSL_GUARDED_BY(mu_) = false;
+  int checkpoints_done_ ABSL_GUARDED_BY(mu_) = 0;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   bool writer_paused_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<PendingPut> puts_ ABSL_GUARDED_BY(mu_);
@@ -627,6 +695,8 @@ class SqliteStore::Impl {
 
   internal::Mutex close_mu_;
   std::thread writer_;
+  DbPtr checkpoint_db_;  // used by the checkpointer thread only
+  std::thread checkpointer_;
   std::vector<std::thread> readers_;
   internal::SerialExecutor late_callbacks_;
 };
@@ -655,5 +725,6 @@ absl::Status SqliteStore::Ping() { return impl_->Ping(); }
 void SqliteStore::Close() { impl_->Close(); }
 void SqliteStore::PauseWriterForTest() { impl_->SetWriterPaused(true); }
 void SqliteStore::ResumeWriterForTest() { impl_->SetWriterPaused(false); }
+void SqliteStore::WaitForCheckpointsForTest(int n) { impl_->WaitForCheckpointsForTest(n); }
 
 }  // namespace ingestd::store

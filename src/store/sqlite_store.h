@@ -19,6 +19,8 @@
 // | busy_timeout        | 5 s     | SQLite busy timeout of every connection                  |
 // | writer_cache_kib    | 65536   | page cache of the writer connection                      |
 // | reader_cache_kib    | 16384   | page cache of each reader connection                     |
+// | background_checkpoint | true  | checkpoint the WAL on a separate thread, not in COMMIT   |
+// | checkpoint_pages    | 1000    | WAL size (pages) that triggers a checkpoint              |
 // | vfs                 | ""      | SQLite VFS name; tests pass a fault-injecting one        |
 //
 // Thread-safety: as Store. Put callbacks run on the writer thread, Get/Scan callbacks on a
@@ -44,6 +46,8 @@ struct SqliteStoreOptions {
   absl::Duration busy_timeout = absl::Seconds(5);
   int writer_cache_kib = 64 * 1024;
   int reader_cache_kib = 16 * 1024;
+  bool background_checkpoint = true;
+  int checkpoint_pages = 1000;
   std::string vfs;
 };
 
@@ -73,6 +77,9 @@ class SqliteStore final : public Store {
   // (up to max_batch) once resumed. Close() drains even when paused.
   void PauseWriterForTest();
   void ResumeWriterForTest();
+
+  // Blocks until the background checkpointer has completed `n` checkpoints since Open.
+  void WaitForCheckpointsForTest(int n);
 
   class Impl;
 

@@ -2,10 +2,15 @@
 // conditional-free upserts that report whether they created or replaced, point reads, and
 // keyset-paginated scans with an opaque cursor. Nothing SQL- or DynamoDB-specific leaks out.
 //
-//   std::unique_ptr<Store> store = *OpenStore("sqlite:", {.data_dir = "ingestd-data"});
+//   StoreOptions options;
+//   options.data_dir = "ingestd-data";
+//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore("sqlite:", options));
 //   store->Put(item, [](absl::StatusOr<PutResult> r) {
 //     // Runs on a store thread once the item is durable (or the commit failed).
 //   });
+//
+// Backends: store/sqlite_store.h (embedded, durable, group commit), store/memory_store.h
+// (volatile; the contract's reference and a stand-in in tests). Cursors: store/cursor.h.
 //
 // Thread-safety: every method may be called from any thread. Callbacks run on a thread owned
 // by the store, never inline in the caller, and must not block; hand work back to your own
@@ -30,10 +35,13 @@
 
 namespace ingestd::store {
 
+// The longest id a store accepts, in bytes (so that a cursor stays short).
+inline constexpr std::size_t kMaxIdBytes = 1024;
+
 // One stored record (API.md: {"id","user_name","email","pincode","created_at","updated_at"}).
 // Values are kept byte-exact as received.
 struct Item {
-  std::string id;  // the key; equals email in the default workflow
+  std::string id;  // the key, 1..kMaxIdBytes bytes; equals email in the default workflow
   std::string user_name;
   std::string email;
   std::string pincode;
@@ -95,9 +103,6 @@ class Store {
   // calls fail with UNAVAILABLE. Idempotent; also done by the destructor.
   virtual void Close() = 0;
 };
-
-// The longest id a store accepts, in bytes (so that a cursor stays short).
-inline constexpr std::size_t kMaxIdBytes = 1024;
 
 struct StoreOptions {
   std::string data_dir = "ingestd-data";  // created if missing; locked while open

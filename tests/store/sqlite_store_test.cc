@@ -100,6 +100,23 @@ TEST_F(SqliteStoreTest, CloseCommitsQueuedPutsDurably) {
   EXPECT_EQ(page.items.size(), 100u);
 }
 
+TEST_F(SqliteStoreTest, BackgroundCheckpointMovesWalIntoDatabase) {
+  SqliteStoreOptions sqlite_options;
+  sqlite_options.checkpoint_pages = 4;
+  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", Options(), sqlite_options));
+  const std::string db_file = data_dir_ + "/ingestd.db";
+  const auto size_before = std::filesystem::file_size(db_file);
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_THAT(PutAndWait(*store, MakeItem(absl::StrCat("ckpt", i, std::string(200, 'x')))),
+                IsOk());
+  }
+  store->WaitForCheckpointsForTest(1);
+  EXPECT_GT(std::filesystem::file_size(db_file), size_before)
+      << "pages were copied from the WAL while the store is open";
+  ASSERT_OK_AND_ASSIGN(Page page, ScanAndWait(*store, {.limit = 1000, .cursor = ""}));
+  EXPECT_EQ(page.items.size(), 200u);
+}
+
 TEST_F(SqliteStoreTest, ExplicitPathViaUri) {
   const std::string path = dir_.path() + "/elsewhere/my.db";
   {
