@@ -169,8 +169,8 @@ Metrics::Metrics(MetricsOptions options)
                      .Name("ingestd_ingest_outcomes_total")
                      .Help("Ingest requests by outcome.")
                      .Register(r);
-  const char* outcomes[] = {"created", "replaced", "rejected", "pending_approval"};
-  for (int i = 0; i < 4; ++i) ingest_[i] = &ingest.Add({{"outcome", outcomes[i]}});
+  const char* outcomes[] = {"created", "replaced", "rejected", "pending_approval", "failed"};
+  for (int i = 0; i < 5; ++i) ingest_[i] = &ingest.Add({{"outcome", outcomes[i]}});
 
   auto& executions = prometheus::BuildCounter()
                          .Name("ingestd_workflow_executions_total")

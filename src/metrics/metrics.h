@@ -14,7 +14,7 @@
 //   ingestd_http_requests_total{route,method,code}          counter
 //   ingestd_http_request_duration_seconds{route}            histogram
 //   ingestd_http_request_bytes_total{route}, ingestd_http_response_bytes_total{route}
-//   ingestd_ingest_outcomes_total{outcome=created|replaced|rejected|pending_approval}
+//   ingestd_ingest_outcomes_total{outcome=created|replaced|rejected|pending_approval|failed}
 //   ingestd_workflow_executions_total{status}, ingestd_workflow_execution_duration_seconds{status}
 //   ingestd_workflow_state_transitions_total
 //   ingestd_store_commit_batch_size, ingestd_store_commit_duration_seconds   histograms
@@ -72,7 +72,8 @@ class Family;
 
 namespace ingestd::metrics {
 
-enum class IngestOutcome { kCreated, kReplaced, kRejected, kPendingApproval };
+// kFailed: the request was valid but could not be completed (e.g. the store commit failed).
+enum class IngestOutcome { kCreated, kReplaced, kRejected, kPendingApproval, kFailed };
 enum class WorkflowStatus { kSucceeded, kFailed, kTimedOut, kAborted };
 
 struct MetricsOptions {
@@ -182,7 +183,7 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>* http_duration_ = nullptr;
   prometheus::Family<prometheus::Counter>* http_bytes_in_ = nullptr;
   prometheus::Family<prometheus::Counter>* http_bytes_out_ = nullptr;
-  prometheus::Counter* ingest_[4] = {};
+  prometheus::Counter* ingest_[5] = {};
   prometheus::Counter* workflow_executions_[4] = {};
   prometheus::Histogram* workflow_duration_[4] = {};
   prometheus::Counter* workflow_transitions_ = nullptr;

@@ -96,6 +96,7 @@ TEST_F(MetricsTest, RecordsIngestWorkflowCommitsAndProcess) {
   m.RecordIngest(IngestOutcome::kReplaced);
   m.RecordIngest(IngestOutcome::kRejected);
   m.RecordIngest(IngestOutcome::kPendingApproval);
+  m.RecordIngest(IngestOutcome::kFailed);
   m.RecordWorkflow(WorkflowStatus::kSucceeded, absl::Milliseconds(1), 5);
   m.RecordWorkflow(WorkflowStatus::kFailed, absl::Milliseconds(2), 3);
   m.CommitCallback()(16, absl::Milliseconds(3), true);
@@ -105,6 +106,7 @@ TEST_F(MetricsTest, RecordsIngestWorkflowCommitsAndProcess) {
   EXPECT_EQ(Sample(text, R"(ingestd_ingest_outcomes_total{outcome="replaced"})"), 1);
   EXPECT_EQ(Sample(text, R"(ingestd_ingest_outcomes_total{outcome="rejected"})"), 1);
   EXPECT_EQ(Sample(text, R"(ingestd_ingest_outcomes_total{outcome="pending_approval"})"), 1);
+  EXPECT_EQ(Sample(text, R"(ingestd_ingest_outcomes_total{outcome="failed"})"), 1);
   EXPECT_EQ(Sample(text, "ingestd_store_items"), 12);
   EXPECT_EQ(Sample(text, R"(ingestd_workflow_executions_total{status="succeeded"})"), 1);
   EXPECT_EQ(Sample(text, R"(ingestd_workflow_executions_total{status="failed"})"), 1);
