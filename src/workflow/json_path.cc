@@ -58,6 +58,9 @@ class Parser {
             ++pos_;
           }
           if (pos_ == start) return Error("empty member name");
+          if (text_.substr(start, pos_ - start).find(']') != std::string_view::npos) {
+            return Error("unexpected ']'");
+          }
           step.kind = Step::Kind::kName;
           step.name = std::string(text_.substr(start, pos_ - start));
         }
