@@ -219,6 +219,24 @@ TEST_F(MetricsTest, DashboardJsonDownsamplesLongWindowsAndRejectsBadOnes) {
   EXPECT_THAT(m.DashboardJson(3601), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(MetricsTest, TwoHoursOfTrafficKeepTheLastHourInFixedMemory) {
+  Metrics m(Options());
+  for (int s = 0; s < 7200; ++s) {
+    m.RecordRequest("/", "GET", 200, absl::Milliseconds(1 + s % 7), 0, 0);
+    if (s % 600 == 0) m.SampleNow();
+    clock_.Advance(absl::Seconds(1));
+  }
+  const json::value hour = Data(m, 3600);
+  const json::array& requests = hour.at("requests").as_array();
+  ASSERT_EQ(requests.size(), 300u);
+  for (const json::value& r : requests) ASSERT_EQ(r.to_number<uint64_t>(), 12u);  // 12 s a point
+  EXPECT_EQ(hour.at("totals").at("requests").to_number<uint64_t>(), 3600u);
+  EXPECT_EQ(hour.at("t").as_array().front().to_number<int64_t>(), kT0 + 3600);
+  EXPECT_EQ(TimeSeries::SlotCountForTest(), static_cast<std::size_t>(TimeSeries::kCapacitySeconds));
+  // The counters, unlike the window, keep everything.
+  EXPECT_EQ(m.CurrentUsage().requests, 7200u);
+}
+
 TEST_F(MetricsTest, SamplingAccruesCostsIntoTheSeries) {
   ingestd::testing::TempDir dir;
   std::ofstream(dir.path() + "/ingestd.db") << std::string(4096, 'x');
