@@ -132,6 +132,11 @@ struct Metrics::Shard {
     uint64_t pending = 0;
   };
 
+  // Moves what the shard holds into the registry, the time series and the totals of `m`.
+  void FlushLocked(Metrics& m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // The entry of a route label not seen before by this shard; registers its series.
+  RouteEntry* NewRouteLocked(Metrics& m, std::string_view route) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
   absl::Mutex mu;
   int64_t second ABSL_GUARDED_BY(mu) = -1;
   SecondStats acc ABSL_GUARDED_BY(mu);  // traffic requests of `second`
@@ -239,16 +244,16 @@ Metrics::~Metrics() {
 
 Metrics::Shard& Metrics::ThisThreadShard() { return shards_[ThreadShardIndex()]; }
 
-Metrics::RouteEntry* Metrics::NewRouteEntry(Shard& shard, std::string_view route) {
-  RouteEntry& entry = shard.routes[std::string(route)];
+Metrics::RouteEntry* Metrics::Shard::NewRouteLocked(Metrics& m, std::string_view route) {
+  RouteEntry& entry = routes[std::string(route)];
   const std::string label(route);
-  entry.traffic = std::find(options_.untracked_routes.begin(), options_.untracked_routes.end(),
-                            label) == options_.untracked_routes.end();
-  entry.duration = &http_duration_->Add(
+  const std::vector<std::string>& untracked = m.options_.untracked_routes;
+  entry.traffic = std::find(untracked.begin(), untracked.end(), label) == untracked.end();
+  entry.duration = &m.http_duration_->Add(
       {{"route", label}},
       prometheus::Histogram::BucketBoundaries(kDurationBounds.begin(), kDurationBounds.end()));
-  entry.bytes_in = &http_bytes_in_->Add({{"route", label}});
-  entry.bytes_out = &http_bytes_out_->Add({{"route", label}});
+  entry.bytes_in = &m.http_bytes_in_->Add({{"route", label}});
+  entry.bytes_out = &m.http_bytes_out_->Add({{"route", label}});
   return &entry;
 }
 
@@ -264,7 +269,7 @@ void Metrics::RecordRequest(std::string_view route, std::string_view method, int
   if (it == shard.series.end()) {
     auto route_it = shard.routes.find(absl::string_view(route.data(), route.size()));
     RouteEntry* route_entry =
-        route_it != shard.routes.end() ? &route_it->second : NewRouteEntry(shard, route);
+        route_it != shard.routes.end() ? &route_it->second : shard.NewRouteLocked(*this, route);
     prometheus::Counter& counter = http_requests_->Add({{"route", std::string(route)},
                                                         {"method", std::string(method)},
                                                         {"code", std::to_string(status_code)}});
@@ -286,7 +291,7 @@ void Metrics::RecordRequest(std::string_view route, std::string_view method, int
 
   if (!r.traffic) return;
   if (shard.second != second) {
-    FlushShardLocked(shard);
+    shard.FlushLocked(*this);
     shard.second = second;
   }
   shard.acc.Add(ns, status_code);
@@ -295,24 +300,24 @@ void Metrics::RecordRequest(std::string_view route, std::string_view method, int
   shard.lambda_billed_ms += static_cast<uint64_t>(std::max<int64_t>(1, (ns + 999'999) / 1'000'000));
 }
 
-void Metrics::FlushShardLocked(Shard& shard) {
-  if (!shard.acc.empty()) {
-    series_.Merge(shard.second, shard.acc);
-    shard.acc = SecondStats{};
+void Metrics::Shard::FlushLocked(Metrics& m) {
+  if (!acc.empty()) {
+    m.series_.Merge(second, acc);
+    acc = SecondStats{};
   }
-  if (shard.traffic_requests != 0) {
-    absl::MutexLock lock(&usage_mu_);
-    traffic_requests_ += shard.traffic_requests;
-    lambda_billed_ms_ += shard.lambda_billed_ms;
+  if (traffic_requests != 0) {
+    absl::MutexLock lock(&m.usage_mu_);
+    m.traffic_requests_ += traffic_requests;
+    m.lambda_billed_ms_ += lambda_billed_ms;
   }
-  shard.traffic_requests = 0;
-  shard.lambda_billed_ms = 0;
-  for (auto& [key, entry] : shard.series) {
+  traffic_requests = 0;
+  lambda_billed_ms = 0;
+  for (auto& [key, entry] : series) {
     if (entry.pending == 0) continue;
     entry.requests->Increment(static_cast<double>(entry.pending));
     entry.pending = 0;
   }
-  for (auto& [route, entry] : shard.routes) {
+  for (auto& [route, entry] : routes) {
     if (!entry.dirty) continue;
     std::vector<double> increments(entry.buckets.begin(), entry.buckets.end());
     entry.duration->ObserveMultiple(increments, static_cast<double>(entry.sum_ns) / 1e9);
@@ -331,7 +336,7 @@ void Metrics::FlushShardLocked(Shard& shard) {
 void Metrics::FlushAll() {
   for (std::size_t i = 0; i < kShards; ++i) {
     absl::MutexLock lock(&shards_[i].mu);
-    FlushShardLocked(shards_[i]);
+    shards_[i].FlushLocked(*this);
   }
 }
 

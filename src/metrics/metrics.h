@@ -165,10 +165,6 @@ class Metrics {
   struct RouteEntry;
 
   Shard& ThisThreadShard();
-  // Moves what `shard` holds into the registry, the time series and the totals.
-  // Both need shard.mu held (not annotated: Shard is defined in the .cc).
-  void FlushShardLocked(Shard& shard);
-  RouteEntry* NewRouteEntry(Shard& shard, std::string_view route);
   void FlushAll();
   ProcessStats ReadProcess();
   double MeasureStoredBytes();
