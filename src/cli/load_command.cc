@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <random>
@@ -15,9 +16,10 @@
 #include "cli/commands.h"
 #include "common/duration.h"
 #include "loadgen/data_generator.h"
-#include "loadgen/field_spec.h"
 #include "loadgen/report.h"
 #include "loadgen/runner.h"
+#include "loadgen/workflow_fields.h"
+#include "workflow/default_workflow.h"
 
 namespace ingestd::cli {
 namespace {
@@ -90,14 +92,20 @@ int RunLoad(const LoadFlags& flags) {
   auto ratio = loadgen::ParseRatio(flags.invalid_ratio);
   if (!ratio.ok()) return Fail(ratio.status());
   data.invalid_ratio = *ratio;
+  // The rules the data is generated from are the workflow's own (the built-in one unless
+  // --workflow names another), so the load matches what the service checks.
+  std::string workflow_text(workflow::DefaultIngestWorkflowText());
   if (!flags.workflow.empty()) {
-    // The workflow module will list a compiled workflow's field rules; until it is part of
-    // this build, the built-in rules (API.md's defaults) are all the generator knows.
-    std::cerr << "ingestd load: --workflow needs the workflow module, which is not in this "
-                 "build yet; without --workflow the built-in default rules are used\n";
-    return 2;
+    std::ifstream in(flags.workflow, std::ios::binary);
+    if (!in) {
+      std::cerr << "ingestd load: cannot read --workflow " << flags.workflow << "\n";
+      return 2;
+    }
+    workflow_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  data.fields = loadgen::DefaultFieldSpecs();
+  auto fields = loadgen::FieldSpecsFromWorkflowText(workflow_text);
+  if (!fields.ok()) return Fail(fields.status());
+  data.fields = *std::move(fields);
   data.unique_offset = (uint64_t{std::random_device()()} << 32) | std::random_device()();
 
   loadgen::Gates gates;
@@ -114,7 +122,7 @@ int RunLoad(const LoadFlags& flags) {
 
   auto generator = loadgen::DataGenerator::Create(std::move(data));
   if (!generator.ok()) return Fail(generator.status());
-  const std::vector<loadgen::FieldSpec> fields = generator->options().fields;
+  const std::vector<loadgen::FieldSpec> field_specs = generator->options().fields;
   auto runner = loadgen::LoadRunner::Create(std::move(options), *std::move(generator));
   if (!runner.ok()) return Fail(runner.status());
 
@@ -147,10 +155,10 @@ int RunLoad(const LoadFlags& flags) {
   }
 
   std::vector<std::string> breaches = loadgen::CheckGates(*result, gates);
-  std::cout << loadgen::FormatSummary(*result, (*runner)->options(), fields) << std::flush;
+  std::cout << loadgen::FormatSummary(*result, (*runner)->options(), field_specs) << std::flush;
   if (!flags.report.empty()) {
     std::ofstream out(flags.report, std::ios::trunc);
-    out << loadgen::ReportJson(*result, (*runner)->options(), fields, breaches);
+    out << loadgen::ReportJson(*result, (*runner)->options(), field_specs, breaches);
     out.close();
     if (!out) {
       std::cerr << "ingestd load: cannot write the report to " << flags.report << "\n";

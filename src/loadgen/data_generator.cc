@@ -156,8 +156,8 @@ bool FieldGenerator::IsValid(std::string_view value) const {
       info.code_points > static_cast<size_t>(spec_.max_len)) {
     return false;
   }
-  if (regex_) return RE2::FullMatch(re2::StringPiece(value.data(), value.size()), regex_->re2());
-  return !info.has_control;
+  if (info.has_control && !spec_.control_characters_allowed) return false;
+  return !regex_ || RE2::FullMatch(re2::StringPiece(value.data(), value.size()), regex_->re2());
 }
 
 std::string FieldGenerator::FreeText(Rng& rng) const {

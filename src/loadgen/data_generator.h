@@ -60,8 +60,8 @@ class FieldGenerator {
   // when the length bounds are inconsistent.
   static absl::StatusOr<FieldGenerator> Create(FieldSpec spec);
 
-  // The service's rule: valid UTF-8, length within [min_len, max_len] code points, and a full
-  // RE2 match of the pattern (or, without a pattern, no control characters).
+  // The service's rule: valid UTF-8, length within [min_len, max_len] code points, no control
+  // characters unless allowed, and a full RE2 match of the pattern if there is one.
   bool IsValid(std::string_view value) const;
 
   // A value that keeps the rule; with `unique`, distinct values for distinct *unique.

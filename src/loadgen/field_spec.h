@@ -19,9 +19,11 @@ struct FieldSpec {
   std::string pattern;  // an RE2 pattern the whole value must match; "" = no pattern check
   int min_len = 0;      // in Unicode code points
   int max_len = kNoMaxLen;
+  // Whether values may contain control characters (Unicode category Cc: C0, DEL, C1). Valid
+  // values are always generated without them.
+  bool control_characters_allowed = false;
 };
-// A field without a pattern is free text: valid UTF-8 without control characters (Unicode
-// category Cc), which is the rule API.md gives user_name.
+// Values are valid UTF-8. A field without a pattern is generated as readable free text.
 
 // The name of the field whose value is the item's key (made unique per request).
 inline constexpr char kDefaultUniqueField[] = "email";
