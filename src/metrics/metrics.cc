@@ -352,10 +352,13 @@ void Metrics::RecordWorkflow(WorkflowStatus status, absl::Duration duration, uin
   const int i = static_cast<int>(status);
   workflow_executions_[i]->Increment();
   workflow_duration_[i]->Observe(absl::ToDoubleSeconds(duration));
-  if (transitions != 0) {
-    workflow_transitions_->Increment(static_cast<double>(transitions));
-    state_transitions_.fetch_add(transitions, std::memory_order_relaxed);
-  }
+  RecordStateTransitions(transitions);
+}
+
+void Metrics::RecordStateTransitions(uint64_t transitions) {
+  if (transitions == 0) return;
+  workflow_transitions_->Increment(static_cast<double>(transitions));
+  state_transitions_.fetch_add(transitions, std::memory_order_relaxed);
 }
 
 void Metrics::RecordCommit(std::size_t batch_size, absl::Duration duration, bool ok) {

@@ -118,6 +118,11 @@ class Metrics {
   // made (for the Step Functions estimate).
   void RecordWorkflow(WorkflowStatus status, absl::Duration duration, uint64_t transitions);
 
+  // State transitions of workflow runs not reported through RecordWorkflow (e.g. when the
+  // engine only reports outcomes): counted in ingestd_workflow_state_transitions_total and
+  // priced as Step Functions transitions.
+  void RecordStateTransitions(uint64_t transitions);
+
   // One store commit (group commit): how many writes, how long incl. fsync, whether it worked.
   void RecordCommit(std::size_t batch_size, absl::Duration duration, bool ok);
   // The same as a callable for store::StoreObserver::on_commit. The Metrics must outlive it.

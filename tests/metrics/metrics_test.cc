@@ -99,6 +99,7 @@ TEST_F(MetricsTest, RecordsIngestWorkflowCommitsAndProcess) {
   m.RecordIngest(IngestOutcome::kFailed);
   m.RecordWorkflow(WorkflowStatus::kSucceeded, absl::Milliseconds(1), 5);
   m.RecordWorkflow(WorkflowStatus::kFailed, absl::Milliseconds(2), 3);
+  m.RecordStateTransitions(2);
   m.CommitCallback()(16, absl::Milliseconds(3), true);
   m.RecordCommit(1, absl::Milliseconds(1), false);
   const std::string text = m.RenderPrometheus();
@@ -110,7 +111,8 @@ TEST_F(MetricsTest, RecordsIngestWorkflowCommitsAndProcess) {
   EXPECT_EQ(Sample(text, "ingestd_store_items"), 12);
   EXPECT_EQ(Sample(text, R"(ingestd_workflow_executions_total{status="succeeded"})"), 1);
   EXPECT_EQ(Sample(text, R"(ingestd_workflow_executions_total{status="failed"})"), 1);
-  EXPECT_EQ(Sample(text, "ingestd_workflow_state_transitions_total"), 8);
+  EXPECT_EQ(Sample(text, "ingestd_workflow_state_transitions_total"), 10);
+  EXPECT_EQ(m.CurrentUsage().state_transitions, 10u);
   EXPECT_EQ(Sample(text, R"(ingestd_store_commit_batch_size_bucket{le="16"})"), 2);
   EXPECT_EQ(Sample(text, R"(ingestd_store_commit_batch_size_bucket{le="8"})"), 1);
   EXPECT_EQ(Sample(text, "ingestd_store_commit_batch_size_sum"), 17);
