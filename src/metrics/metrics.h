@@ -34,8 +34,8 @@
 // counters count every request. Errors: 5xx are errors (they lower the success rate); 4xx are
 // counted separately as client errors (a 400 for invalid data is the service working).
 //
-// Thread-safety: every method may be called from any thread at any time. RecordRequest is
-// lock-free across threads in the common case: each thread records into its own shard (an
+// Thread-safety: every method may be called from any thread at any time. RecordRequest does
+// not contend across threads in the common case: each thread records into its own shard (an
 // uncontended mutex and a hash lookup, no allocation once a label set has been seen), and
 // shards are folded into the registry and the time series about once a second and on every
 // rendering.
