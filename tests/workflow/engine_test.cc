@@ -176,3 +176,38 @@ TEST(EngineTest, CompileErrorsNameStateAndField) {
 
 }  // namespace
 }  // namespace ingestd::workflow
+
+namespace ingestd::workflow {
+namespace {
+
+TEST(TimerThreadSchedulerTest, RunsTimersInDeadlineOrder) {
+  TimerThreadScheduler scheduler;
+  absl::Mutex mu;
+  std::vector<int> order;
+  absl::Notification done;
+  absl::Time now = absl::Now();
+  scheduler.RunAt(now + absl::Milliseconds(20), [&] {
+    absl::MutexLock lock(&mu);
+    order.push_back(2);
+    done.Notify();
+  });
+  scheduler.RunAt(now, [&] {
+    absl::MutexLock lock(&mu);
+    order.push_back(1);
+  });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+}
+
+TEST(TimerThreadSchedulerTest, DropsPendingTimersOnDestruction) {
+  bool ran = false;
+  {
+    TimerThreadScheduler scheduler;
+    scheduler.RunAt(absl::Now() + absl::Hours(1), [&] { ran = true; });
+  }
+  EXPECT_FALSE(ran);
+}
+
+}  // namespace
+}  // namespace ingestd::workflow
