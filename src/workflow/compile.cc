@@ -215,7 +215,8 @@ class Compiler {
         ASSIGN_OR_RETURN(member, CompileTemplate(state, sub_field, kv.value(), uses_context));
         dynamic |= member.kind != Template::Kind::kLiteral;
       }
-      t.members.emplace_back(std::move(key), std::move(member));
+      member.key = std::move(key);
+      t.members.push_back(std::move(member));
     }
     if (!dynamic) {
       Template lit;

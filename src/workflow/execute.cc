@@ -49,6 +49,15 @@ struct Shared {
   std::atomic<std::int64_t> transitions{0};
 };
 
+// Where one running state machine is: plain data (durable executions will persist it).
+struct Position {
+  int state = 0;                  // index into Machine::states
+  json::value data;               // the current state's raw input; after a state, its output
+  std::vector<int> retry_counts;  // per Retrier of the current state
+  int retry_total = 0;            // $$.State.RetryCount
+  absl::Time entered;             // $$.State.EnteredTime
+};
+
 struct CancelToken {
   std::atomic<bool> cancelled{false};
   std::shared_ptr<CancelToken> parent;
@@ -85,10 +94,10 @@ bool EvaluateTemplate(const Template& t, const json::value& input, const json::v
     case Template::Kind::kObject: {
       json::object obj;
       obj.reserve(t.members.size());
-      for (const auto& [key, member] : t.members) {
+      for (const Template& member : t.members) {
         json::value v;
         if (!EvaluateTemplate(member, input, context, v, failure)) return false;
-        obj.insert_or_assign(key, std::move(v));
+        obj.insert_or_assign(member.key, std::move(v));
       }
       out = std::move(obj);
       return true;
@@ -105,9 +114,10 @@ class Frame : public std::enable_shared_from_this<Frame> {
         std::shared_ptr<CancelToken> cancel, FrameDone done)
       : shared_(std::move(shared)),
         machine_(machine),
-        data_(std::move(input)),
         cancel_(std::move(cancel)),
-        done_(std::move(done)) {}
+        done_(std::move(done)) {
+    pos_.data = std::move(input);
+  }
 
   void Start() {
     EnterState(machine_->start);
@@ -118,13 +128,13 @@ class Frame : public std::enable_shared_from_this<Frame> {
   enum class StepResult { kNext, kPending, kFinished };
 
   void EnterState(int index) {
-    state_ = index;
-    retry_counts_.assign(Current().retriers.size(), 0);
-    retry_total_ = 0;
-    if (shared_->workflow->uses_context()) entered_ = shared_->clock->Now();
+    pos_.state = index;
+    pos_.retry_counts.assign(Current().retriers.size(), 0);
+    pos_.retry_total = 0;
+    if (shared_->workflow->uses_context()) pos_.entered = shared_->clock->Now();
   }
 
-  const State& Current() const { return machine_->states[static_cast<std::size_t>(state_)]; }
+  const State& Current() const { return machine_->states[static_cast<std::size_t>(pos_.state)]; }
 
   void Loop() {
     while (true) {
@@ -157,9 +167,9 @@ class Frame : public std::enable_shared_from_this<Frame> {
     if (!s.uses_context) return nullptr;
     json::object ctx = shared_->context_base;
     json::object st;
-    st["EnteredTime"] = common::FormatRfc3339(entered_);
+    st["EnteredTime"] = common::FormatRfc3339(pos_.entered);
     st["Name"] = s.name;
-    st["RetryCount"] = retry_total_;
+    st["RetryCount"] = pos_.retry_total;
     ctx["State"] = std::move(st);
     context_ = std::move(ctx);
     return &context_;
@@ -169,7 +179,7 @@ class Frame : public std::enable_shared_from_this<Frame> {
     return Failure{std::string(kErrorRuntime), std::move(cause)};
   }
 
-  // InputPath: sets `eff` to the effective input, pointing into data_ where possible.
+  // InputPath: sets `eff` to the effective input, pointing into pos_.data where possible.
   bool EffectiveInput(const State& s, const json::value* ctx, json::value*& eff, json::value& owned,
                       Failure& f) {
     if (s.input_path.is_null) {
@@ -178,11 +188,11 @@ class Frame : public std::enable_shared_from_this<Frame> {
       return true;
     }
     if (!s.input_path.path) {
-      eff = &data_;
+      eff = &pos_.data;
       return true;
     }
     const JsonPath& p = *s.input_path.path;
-    const json::value& root = p.is_context() ? *ctx : data_;
+    const json::value& root = p.is_context() ? *ctx : pos_.data;
     if (p.is_definite()) {
       eff = const_cast<json::value*>(p.Find(root));
       if (eff == nullptr) {
@@ -205,8 +215,8 @@ class Frame : public std::enable_shared_from_this<Frame> {
   StepResult ApplyResult(const State& s, json::value result, const json::value* ctx) {
     if (!s.result_path_null) {
       if (!s.result_path) {
-        data_ = std::move(result);
-      } else if (absl::Status st = s.result_path->Assign(data_, std::move(result)); !st.ok()) {
+        pos_.data = std::move(result);
+      } else if (absl::Status st = s.result_path->Assign(pos_.data, std::move(result)); !st.ok()) {
         return HandleError(
             Failure{std::string(kErrorResultPathMatchFailure), std::string(st.message())});
       }
@@ -214,28 +224,28 @@ class Frame : public std::enable_shared_from_this<Frame> {
     return ApplyOutputAndMove(s, ctx);
   }
 
-  // OutputPath on data_.
+  // OutputPath on pos_.data.
   bool ApplyOutput(const State& s, const json::value* ctx, Failure& f) {
     if (s.output_path.is_null) {
-      data_ = json::object();
+      pos_.data = json::object();
     } else if (s.output_path.path) {
       const JsonPath& p = *s.output_path.path;
       if (p.is_definite() && !p.is_context()) {
-        json::value* v = const_cast<json::value*>(p.Find(data_));
+        json::value* v = const_cast<json::value*>(p.Find(pos_.data));
         if (v == nullptr) {
           f = RuntimeFailure(
               fmt::format("Invalid path '{}' : No results for path: $['{}']", p.text(), p.text()));
           return false;
         }
         json::value tmp = std::move(*v);
-        data_ = std::move(tmp);
+        pos_.data = std::move(tmp);
       } else {
-        std::optional<json::value> v = p.Select(p.is_context() ? *ctx : data_);
+        std::optional<json::value> v = p.Select(p.is_context() ? *ctx : pos_.data);
         if (!v) {
           f = RuntimeFailure(fmt::format("Invalid path '{}' : No results for path", p.text()));
           return false;
         }
-        data_ = *std::move(v);
+        pos_.data = *std::move(v);
       }
     }
     return true;
@@ -249,7 +259,7 @@ class Frame : public std::enable_shared_from_this<Frame> {
 
   StepResult Move(int next, bool end) {
     if (end || next < 0) {
-      Finish(true, std::move(data_), {});
+      Finish(true, std::move(pos_.data), {});
       return StepResult::kFinished;
     }
     EnterState(next);
@@ -263,15 +273,15 @@ class Frame : public std::enable_shared_from_this<Frame> {
       bool match = false;
       for (const std::string& e : r.errors) match |= ErrorMatches(e, f.error);
       if (!match) continue;
-      if (retry_counts_[i] >= r.max_attempts) break;  // exhausted: fall through to Catch
-      double delay = r.interval_seconds * std::pow(r.backoff_rate, retry_counts_[i]);
+      if (pos_.retry_counts[i] >= r.max_attempts) break;  // exhausted: fall through to Catch
+      double delay = r.interval_seconds * std::pow(r.backoff_rate, pos_.retry_counts[i]);
       if (r.max_delay_seconds) delay = std::min(delay, *r.max_delay_seconds);
       if (r.full_jitter) {
         thread_local std::mt19937_64 rng{std::random_device{}()};
         delay = std::uniform_real_distribution<double>(0, delay)(rng);
       }
-      ++retry_counts_[i];
-      ++retry_total_;
+      ++pos_.retry_counts[i];
+      ++pos_.retry_total;
       shared_->scheduler->RunAt(shared_->clock->Now() + absl::Seconds(delay),
                                 [self = shared_from_this()] { self->Loop(); });
       return StepResult::kPending;
@@ -284,7 +294,7 @@ class Frame : public std::enable_shared_from_this<Frame> {
         json::object err;
         err["Error"] = f.error;
         err["Cause"] = f.cause;
-        if (absl::Status st = c.result_path->Assign(data_, std::move(err)); !st.ok()) {
+        if (absl::Status st = c.result_path->Assign(pos_.data, std::move(err)); !st.ok()) {
           Finish(false, {}, {std::string(kErrorResultPathMatchFailure), std::string(st.message())});
           return StepResult::kFinished;
         }
@@ -374,7 +384,7 @@ class Frame : public std::enable_shared_from_this<Frame> {
           if (!EvaluateTemplate(*s.parameters, *eff, ctx, result, f)) {
             return HandleError(std::move(f));
           }
-        } else if (eff == &data_ && !s.result_path && !s.result_path_null) {
+        } else if (eff == &pos_.data && !s.result_path && !s.result_path_null) {
           return ApplyOutputAndMove(s, ctx);  // the input is the output: nothing to copy
         } else {
           result = *eff;
@@ -401,9 +411,9 @@ class Frame : public std::enable_shared_from_this<Frame> {
                                        "No Choice rule matched and there is no Default"});
           }
         }
-        if (eff != &data_) {
+        if (eff != &pos_.data) {
           json::value tmp = std::move(*eff);
-          data_ = std::move(tmp);
+          pos_.data = std::move(tmp);
         }
         if (s.type == StateType::kSucceed) return ApplyOutputAndMove(s, ctx);
         if (!ApplyOutput(s, ctx, f)) return HandleError(std::move(f));
@@ -428,14 +438,14 @@ class Frame : public std::enable_shared_from_this<Frame> {
                    const json::value* ctx, std::string& out, std::string_view field, Failure& f) {
     json::value v;
     if (path) {
-      std::optional<json::value> sel = path->Select(path->is_context() ? *ctx : data_);
+      std::optional<json::value> sel = path->Select(path->is_context() ? *ctx : pos_.data);
       if (!sel) {
         f = RuntimeFailure(fmt::format("Invalid path '{}' for {}", path->text(), field));
         return false;
       }
       v = *std::move(sel);
     } else if (fn) {
-      if (!fn->Evaluate(data_, ctx, v, f)) return false;
+      if (!fn->Evaluate(pos_.data, ctx, v, f)) return false;
     } else {
       return true;
     }
@@ -488,9 +498,9 @@ class Frame : public std::enable_shared_from_this<Frame> {
       }
       when = *t;
     }
-    if (eff != &data_) {
+    if (eff != &pos_.data) {
       json::value tmp = std::move(*eff);
-      data_ = std::move(tmp);
+      pos_.data = std::move(tmp);
     }
     if (when <= now) return ApplyOutputAndMove(s, ctx);
     shared_->scheduler->RunAt(when, [self = shared_from_this()] {
@@ -679,13 +689,9 @@ class Frame : public std::enable_shared_from_this<Frame> {
 
   std::shared_ptr<Shared> shared_;
   const Machine* machine_;
-  json::value data_;  // the current state's raw input; after a state, its output
   std::shared_ptr<CancelToken> cancel_;
   FrameDone done_;
-  int state_ = 0;
-  std::vector<int> retry_counts_;
-  int retry_total_ = 0;
-  absl::Time entered_;
+  Position pos_;
   json::value context_;
   json::value params_;
 

@@ -97,15 +97,6 @@ struct ExecutionResult {
 
 using ExecutionCallback = absl::AnyInvocable<void(ExecutionResult) &&>;
 
-// The serializable position of one running state machine (top level or a branch): which
-// state runs next and the data it receives. Durable executions (later) persist this.
-struct ExecutionSnapshot {
-  std::string execution_id;
-  std::string current_state;
-  boost::json::value data;
-  int retry_attempt = 0;
-};
-
 // Starts an execution of `workflow` on `input`. See the execution model above. `done` is
 // called exactly once.
 void Execute(std::shared_ptr<const Workflow> workflow, boost::json::value input,

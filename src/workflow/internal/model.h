@@ -20,11 +20,12 @@ namespace ingestd::workflow::internal {
 struct Template {
   enum class Kind { kLiteral, kPath, kIntrinsic, kObject };
   Kind kind = Kind::kLiteral;
-  boost::json::value literal;                             // kLiteral
-  std::optional<JsonPath> path;                           // kPath
-  std::optional<Intrinsic> intrinsic;                     // kIntrinsic
-  std::vector<std::pair<std::string, Template>> members;  // kObject (keys without ".$")
-  std::string source_key;                                 // the key as written, for error messages
+  boost::json::value literal;          // kLiteral
+  std::optional<JsonPath> path;        // kPath
+  std::optional<Intrinsic> intrinsic;  // kIntrinsic
+  std::vector<Template> members;       // kObject: one per key
+  std::string key;                     // as a member: the output key (without ".$")
+  std::string source_key;              // the key as written, for error messages
 };
 
 enum class Op {
