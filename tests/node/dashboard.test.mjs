@@ -182,6 +182,10 @@ test('the dashboard shows four live charts with titles and units', { timeout: 12
   }
   assert.equal(byId['chart-invocations'].yTitle, 'requests per second');
   assert.deepEqual(byId['chart-durations'].datasets, ['min', 'average', 'p99', 'max']);
+  // The legend reads in the same order (drawing order differs: max is drawn on top).
+  const legend = await page.evaluate(() => window.Chart.getChart(document.getElementById('chart-durations'))
+    .legend.legendItems.map((item) => item.text));
+  assert.deepEqual(legend, ['min', 'average', 'p99', 'max']);
   assert.equal(byId['chart-durations'].yTitle, 'milliseconds');
   assert.deepEqual(byId['chart-errors'].datasets, ['5xx errors', '4xx client errors', 'success rate %']);
   assert.deepEqual(byId['chart-cost'].datasets, ['self-hosted (this process)', 'serverless equivalent']);

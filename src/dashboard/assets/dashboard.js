@@ -107,8 +107,12 @@
         interaction: { mode: 'index', intersect: false },
         scales: scales,
         plugins: {
-          legend: { position: 'bottom', labels: { boxWidth: 12, boxHeight: 12, padding: 12 } },
+          // Legend and tooltip in dataset order, whatever the drawing `order`.
+          legend: { position: 'bottom',
+                    labels: { boxWidth: 12, boxHeight: 12, padding: 12,
+                              sort: (a, b) => a.datasetIndex - b.datasetIndex } },
           tooltip: {
+            itemSort: (a, b) => a.datasetIndex - b.datasetIndex,
             callbacks: {
               title: (items) => (items.length ? clock(items[0].parsed.x, true) : ''),
               label: (item) => item.dataset.label + ': ' + yFormat(item.parsed.y, item.dataset),
