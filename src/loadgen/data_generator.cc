@@ -168,7 +168,8 @@ std::string FieldGenerator::FreeText(Rng& rng) const {
     text += ' ';
     text += kLastNames[rng.Uniform(kLastNames.size())];
   }
-  if (spec_.max_len != FieldSpec::kNoMaxLen) {
+  // A string has at least as many bytes as code points: most names need no truncation.
+  if (spec_.max_len != FieldSpec::kNoMaxLen && text.size() > static_cast<size_t>(spec_.max_len)) {
     text = TruncateToCodePoints(std::move(text), static_cast<size_t>(spec_.max_len));
   }
   return text;
@@ -191,6 +192,7 @@ absl::StatusOr<std::string> FieldGenerator::Valid(Rng& rng, const uint64_t* uniq
         value = std::move(tagged);
       }
     }
+    if (spec_.min_len == 0 && spec_.max_len == FieldSpec::kNoMaxLen) return value;
     const size_t n = InspectUtf8(value).code_points;
     if (n >= static_cast<size_t>(spec_.min_len) &&
         (spec_.max_len == FieldSpec::kNoMaxLen || n <= static_cast<size_t>(spec_.max_len))) {

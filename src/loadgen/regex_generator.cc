@@ -117,7 +117,8 @@ struct RegexGenerator::Emission {
       case Kind::kEmpty:
         return;
       case Kind::kSet:
-        AppendUtf8(node.set.At(rng.Uniform(node.set.size())), &out);
+        // Literals are sets of one: no random number needed.
+        AppendUtf8(node.set.At(node.set.size() == 1 ? 0 : rng.Uniform(node.set.size())), &out);
         return;
       case Kind::kConcat:
         for (const RegexNode& child : node.children) Emit(child, rng);

@@ -70,7 +70,7 @@ std::string_view ErrorKindName(ErrorKind kind);
 
 // Counters of a run (or of one interval of it).
 struct LoadCounts {
-  uint64_t sent = 0;       // requests started (each is answered, or counted as an error)
+  uint64_t sent = 0;       // requests sent, counted as each ends (answered or an error)
   uint64_t responses = 0;  // complete HTTP responses, whatever their status
   uint64_t reconnects = 0;
   uint64_t valid_sent = 0;

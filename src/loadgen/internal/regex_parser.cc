@@ -568,6 +568,7 @@ void CharSet::Add(char32_t lo, char32_t hi) {
     }
   }
   ranges_ = std::move(merged);
+  Recount();
 }
 
 void CharSet::AddSet(const CharSet& other) {
@@ -610,10 +611,9 @@ void CharSet::AddCaseFoldsWithin(const CharSet& universe) {
   for (char32_t c : add) Add(c, c);
 }
 
-uint64_t CharSet::size() const {
-  uint64_t n = 0;
-  for (const CodeRange& r : ranges_) n += static_cast<uint64_t>(r.hi - r.lo) + 1;
-  return n;
+void CharSet::Recount() {
+  size_ = 0;
+  for (const CodeRange& r : ranges_) size_ += static_cast<uint64_t>(r.hi - r.lo) + 1;
 }
 
 char32_t CharSet::At(uint64_t i) const {

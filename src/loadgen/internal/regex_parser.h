@@ -44,13 +44,16 @@ class CharSet {
   void AddCaseFoldsWithin(const CharSet& universe);
 
   bool empty() const { return ranges_.empty(); }
-  uint64_t size() const;  // number of code points
+  uint64_t size() const { return size_; }  // number of code points
   // The i-th code point in ascending order, i < size().
   char32_t At(uint64_t i) const;
   const std::vector<CodeRange>& ranges() const { return ranges_; }
 
  private:
+  void Recount();
+
   std::vector<CodeRange> ranges_;
+  uint64_t size_ = 0;
 };
 
 struct RegexNode {
