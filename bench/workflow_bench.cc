@@ -66,7 +66,7 @@ void RunWorkflow(benchmark::State& state, const IngestInput& input, IngestOutcom
   for (auto _ : state) {
     IngestOutcome outcome;
     Execute(f.workflow, MakeIngestInput(input), {.name = "bench", .id = "bench"},
-            [&](ExecutionResult r) { outcome = InterpretIngestResult(r); });
+            [&](ExecutionResult r) { outcome = InterpretIngestResult(std::move(r)); });
     if (outcome.kind != expected) state.SkipWithError("unexpected outcome");
     benchmark::DoNotOptimize(outcome);
   }

@@ -709,12 +709,13 @@ void Execute(std::shared_ptr<const Workflow> workflow, json::value input, Execut
   auto shared = std::make_shared<Shared>();
   shared->clock = options.clock ? options.clock : &common::Clock::Real();
   shared->scheduler = options.scheduler ? options.scheduler : &DefaultScheduler();
-  if (options.name.empty()) options.name = RandomName();
-  if (options.id.empty()) {
-    options.id = fmt::format("arn:aws:states:local:000000000000:execution:{}:{}",
-                             options.state_machine_name, options.name);
-  }
   if (workflow->uses_context()) {
+    // Only the context object shows the name and id: don't make them up when nobody reads them.
+    if (options.name.empty()) options.name = RandomName();
+    if (options.id.empty()) {
+      options.id = fmt::format("arn:aws:states:local:000000000000:execution:{}:{}",
+                               options.state_machine_name, options.name);
+    }
     json::object exec;
     exec["Id"] = options.id;
     exec["Input"] = input;

@@ -33,6 +33,23 @@ IngestOutcome Internal(std::string error, std::string cause) {
 
 }  // namespace
 
+IngestOutcome InterpretIngestResult(ExecutionResult&& result) {
+  if (result.succeeded) {
+    json::object* out = result.output.if_object();
+    json::value* item = out ? out->if_contains("item") : nullptr;
+    const json::value* outcome = out ? out->if_contains("outcome") : nullptr;
+    if (item != nullptr && item->is_object() && outcome != nullptr &&
+        (*outcome == "created" || *outcome == "replaced")) {
+      IngestOutcome o;
+      o.kind = IngestOutcome::Kind::kStored;
+      o.created = *outcome == "created";
+      o.item = std::move(item->get_object());
+      return o;
+    }
+  }
+  return InterpretIngestResult(static_cast<const ExecutionResult&>(result));
+}
+
 IngestOutcome InterpretIngestResult(const ExecutionResult& result) {
   if (result.succeeded) {
     const json::object* out = result.output.if_object();

@@ -70,6 +70,8 @@ struct IngestOutcome {
 // Maps an execution's result to the outcome above. Never fails: anything unexpected is
 // kInternalError with a cause that says what was wrong.
 IngestOutcome InterpretIngestResult(const ExecutionResult& result);
+// Same, moving the item out of `result` instead of copying it.
+IngestOutcome InterpretIngestResult(ExecutionResult&& result);
 
 }  // namespace ingestd::workflow
 

@@ -77,10 +77,10 @@ absl::StatusOr<std::shared_ptr<const Workflow>> CompileText(std::string_view jso
                                                             const TaskRegistry& registry);
 
 struct ExecutionOptions {
-  // Execution name ($$.Execution.Name); a random UUID when empty.
+  // Execution name ($$.Execution.Name); a random UUID when empty (and $$ is used).
   std::string name;
   // Execution id ($$.Execution.Id); "arn:aws:states:local:000000000000:execution:<sm>:<name>"
-  // when empty.
+  // when empty (and $$ is used).
   std::string id;
   std::string state_machine_name = "ingestd";
   const common::Clock* clock = nullptr;  // null: common::Clock::Real()
