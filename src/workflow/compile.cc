@@ -1,5 +1,6 @@
 // Definition → internal::Machine: the ASL structural rules, checked once.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <deque>
 #include <initializer_list>
@@ -795,6 +796,40 @@ class Compiler {
   bool any_context_ = false;
 };
 
+// Finds a key that appears twice in one JSON object (boost::json keeps only one of them, which
+// would silently hide a duplicated state name). `text` is valid JSON. Returns the object's own
+// key and the duplicate, or nullopt.
+std::optional<std::pair<std::string, std::string>> FindDuplicateKey(std::string_view text) {
+  struct Frame {
+    bool is_object;
+    std::string name;  // the key this object/array is the value of
+    std::set<std::string> keys;
+  };
+  std::vector<Frame> stack;
+  std::string last_key, last_string;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '"') {
+      std::size_t start = ++i;
+      while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+      last_string = std::string(text.substr(start, i - start));
+      std::size_t j = i + 1;
+      while (j < text.size() && std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+      if (j < text.size() && text[j] == ':' && !stack.empty() && stack.back().is_object) {
+        if (!stack.back().keys.insert(last_string).second) {
+          return std::make_pair(stack.back().name, last_string);
+        }
+        last_key = last_string;
+      }
+    } else if (c == '{' || c == '[') {
+      stack.push_back(Frame{c == '{', last_key, {}});
+    } else if (c == '}' || c == ']') {
+      if (!stack.empty()) stack.pop_back();
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Workflow::~Workflow() = default;
@@ -821,6 +856,13 @@ absl::StatusOr<std::shared_ptr<const Workflow>> CompileText(std::string_view jso
   if (ec) {
     return absl::InvalidArgumentError(
         fmt::format("the definition is not valid JSON: {}", ec.message()));
+  }
+  if (auto dup = FindDuplicateKey(json_text)) {
+    return absl::InvalidArgumentError(
+        dup->first.empty()
+            ? fmt::format("field \"{}\": appears twice", dup->second)
+            : fmt::format("field \"{}\": key \"{}\" appears twice (state names must be unique)",
+                          dup->first, dup->second));
   }
   return Compile(v, registry);
 }

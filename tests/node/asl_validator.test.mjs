@@ -33,6 +33,8 @@ const ASL_VALIDATOR_ACCEPTS = {
   '121_invalid_retry_backoff_below_one':
     'spec: BackoffRate "MUST be greater than or equal to 1.0"',
   '126_invalid_jitter_strategy': 'AWS: JitterStrategy is "FULL" or "NONE"',
+  '128_invalid_duplicate_state_name':
+    'spec: state names are unique; JSON.parse keeps only the last "A", so it never sees the first',
 };
 
 function readJson(file) {
