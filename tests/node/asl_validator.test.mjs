@@ -127,13 +127,16 @@ test('ingestd workflow run prints the output, or {error, cause} with exit 1', { 
   assert.equal(failure.error, 'ValidationFailed');
   assert.deepEqual(Object.keys(JSON.parse(failure.cause).fields), ['email', 'pincode']);
 
-  const tmp = fs.mkdtempSync(path.join(process.env.INGESTD_TEST_OUTPUT ?? '/tmp', 'wf-'));
+  const outDir = process.env.INGESTD_TEST_OUTPUT ?? '/tmp';
+  fs.mkdirSync(outDir, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(outDir, 'wf-'));
   const inputFile = path.join(tmp, 'input.json');
   fs.writeFileSync(inputFile, '{"user_name":null,"email":"a@b.com","pincode":"1234"}');
   const fromFile = ingestd('workflow', 'run', def, '--input', `@${inputFile}`);
   assert.equal(fromFile.status, 1);
   assert.deepEqual(JSON.parse(JSON.parse(fromFile.stdout).cause).fields,
     { user_name: 'is required' });
+  fs.rmSync(tmp, { recursive: true, force: true });
 
   const invalid = ingestd('workflow', 'run',
     path.join(casesDir, '101_invalid_next_target_missing/definition.asl.json'));
