@@ -538,11 +538,14 @@ class Frame : public std::enable_shared_from_this<Frame> {
     if (timeout) {
       shared_->scheduler->RunAt(
           shared_->clock->Now() + absl::Seconds(*timeout),
-          [self = shared_from_this(), token, secs = *timeout] {
-            self->Complete(token, TaskResult::Error(std::string(kErrorTimeout),
-                                                    fmt::format("The task did not finish within "
-                                                                "{} seconds",
-                                                                secs)));
+          // Weak: a finished task must not keep its frame alive until a long timeout fires.
+          [weak = weak_from_this(), token, secs = *timeout] {
+            if (std::shared_ptr<Frame> self = weak.lock()) {
+              self->Complete(token,
+                             TaskResult::Error(
+                                 std::string(kErrorTimeout),
+                                 fmt::format("The task did not finish within {} seconds", secs)));
+            }
           });
     }
     TaskContext tc{s.name, s.prepared.get()};

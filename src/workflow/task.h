@@ -54,6 +54,8 @@ struct TaskContext {
   const void* prepared = nullptr;
 };
 
+// `params` (the state's effective Parameters) and `ctx` are valid only during the call: copy
+// what an asynchronous resource needs later.
 using TaskFn =
     std::function<void(const boost::json::value& params, const TaskContext& ctx, TaskDone done)>;
 
