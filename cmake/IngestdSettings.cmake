@@ -5,11 +5,11 @@ add_library(ingestd_warnings INTERFACE)
 add_library(ingestd::warnings ALIAS ingestd_warnings)
 target_compile_options(ingestd_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Woverloaded-virtual
-  -Wno-unused-parameter
+  -Wno-unused-parameter -Wno-missing-field-initializers
   $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety>)
 
 # Boost.Asio/Beast: no deprecated interfaces, and one consistent configuration for every TU.
-add_compile_definitions(BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+add_compile_definitions(BOOST_ASIO_NO_DEPRECATED)
 
 if(INGESTD_SANITIZE)
   add_compile_options(-fsanitize=${INGESTD_SANITIZE} -fno-omit-frame-pointer

@@ -1,15 +1,180 @@
-#include <iostream>
+// `ingestd serve`: opens the store, builds the routes, starts the listeners, and shuts down
+// gracefully on SIGTERM/SIGINT.
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <utility>
 
+#include <fmt/format.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include "absl/status/statusor.h"
 #include "cli/commands.h"
+#include "common/log.h"
+#include "http/response.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "ingest/endpoint.h"
+#include "store/store.h"
 
 namespace ingestd::cli {
+namespace {
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:8080";
+  std::string data = "./ingestd-data";
+  std::string store = "sqlite:";
+  std::string workflow;
+  std::string admin_listen = "127.0.0.1:8081";
+  std::string admin_token;
+  std::string admin_access_key_id;
+  std::string admin_secret_access_key;
+  std::string approval_webhook;
+  std::string log_level = "info";
+  int threads = 0;
+  std::size_t max_connections = 10000;
+};
+
+struct HostPort {
+  std::string host;
+  std::uint16_t port;
+};
+
+// "HOST:PORT" or "[v6]:PORT".
+absl::StatusOr<HostPort> ParseHostPort(const std::string& text, const char* flag) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    return absl::InvalidArgumentError(
+        fmt::format("{} must be HOST:PORT, e.g. 127.0.0.1:8080 (got \"{}\")", flag, text));
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  char* end = nullptr;
+  const long port = std::strtol(text.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: \"{}\" is not a port number (0-65535)", flag, text.substr(colon + 1)));
+  }
+  return HostPort{std::move(host), static_cast<std::uint16_t>(port)};
+}
+
+// Blocks SIGINT/SIGTERM in this thread (and every thread it starts later), so they can be
+// taken synchronously with sigwait().
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int Serve(const ServeFlags& flags) {
+  const sigset_t stop_signals = BlockStopSignals();
+  common::InitLogging(flags.log_level);
+
+  auto listen = ParseHostPort(flags.listen, "--listen");
+  if (!listen.ok()) {
+    spdlog::error("{}", std::string(listen.status().message()));
+    return 2;
+  }
+  if (!flags.workflow.empty()) {
+    spdlog::warn("--workflow is not supported by this build yet; using the built-in rules");
+  }
+
+  auto opened = store::OpenStore(flags.store, {.data_dir = flags.data});
+  if (!opened.ok()) {
+    spdlog::error("cannot open the store: {}", std::string(opened.status().message()));
+    return 2;
+  }
+  std::unique_ptr<store::Store> store = *std::move(opened);
+  spdlog::info("store open: {} (data directory {})", flags.store, flags.data);
+
+  ingest::Endpoint endpoint(*store, ingest::DefaultRules());
+  http::Router router;
+  router.Add("/", {http::Verb::get, http::Verb::put, http::Verb::post},
+             [&endpoint](http::Request request, http::Responder respond) {
+               endpoint.Handle(std::move(request), std::move(respond));
+             });
+  router.Add("/healthz", {http::Verb::get}, [](http::Request, http::Responder respond) {
+    std::move(respond).Send(http::MakeText(http::Status::ok, "ok\n"));
+  });
+  router.Add("/readyz", {http::Verb::get}, [&store](http::Request, http::Responder respond) {
+    const absl::Status ping = store->Ping();
+    std::move(respond).Send(ping.ok()
+                                ? http::MakeText(http::Status::ok, "ready\n")
+                                : http::MakeError(http::Status::service_unavailable, "unavailable",
+                                                  "the store does not answer"));
+  });
+
+  http::ServerOptions options{.name = "public",
+                              .host = listen->host,
+                              .port = listen->port,
+                              .threads = flags.threads,
+                              .max_connections = flags.max_connections};
+  auto server = http::Server::Start(options, router);
+  if (!server.ok()) {
+    spdlog::error("{}", std::string(server.status().message()));
+    store->Close();
+    return 1;
+  }
+  spdlog::info("listening on http://{}:{}", listen->host, (*server)->port());
+
+  if (flags.admin_token.empty()) {
+    spdlog::info("admin listener off: no --admin-token (INGESTD_ADMIN_TOKEN) configured");
+  } else {
+    spdlog::warn("admin listener not available in this build yet; --admin-token ignored");
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  spdlog::info("received {}; finishing requests in flight", strsignal(signal_number));
+  (*server)->Shutdown(absl::Seconds(10));
+  store->Close();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace
 
 CommandRunner AddServeCommand(CLI::App& root) {
-  root.add_subcommand("serve", "Run the service");
-  return [] {
-    std::cerr << "ingestd: serve is being built\n";
-    return 2;
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* cmd = root.add_subcommand(
+      "serve", "Run the service: ingest + list endpoint, dashboard, metrics, admin API");
+  auto add = [&](const char* name, std::string& target, const char* env, const char* help) {
+    cmd->add_option(name, target, help)->envname(env)->capture_default_str();
   };
+  add("--listen", flags->listen, "INGESTD_LISTEN", "Public listener HOST:PORT");
+  add("--data", flags->data, "INGESTD_DATA",
+      "Directory of the embedded store (created if missing)");
+  add("--store", flags->store, "INGESTD_STORE", "Storage backend URI: sqlite: or memory:");
+  add("--workflow", flags->workflow, "INGESTD_WORKFLOW",
+      "Validation workflow (Amazon States Language JSON); default: built in");
+  add("--admin-listen", flags->admin_listen, "INGESTD_ADMIN_LISTEN", "Admin listener HOST:PORT");
+  add("--admin-token", flags->admin_token, "INGESTD_ADMIN_TOKEN",
+      "Bearer token of the admin listener (none: admin listener off)");
+  add("--admin-access-key-id", flags->admin_access_key_id, "INGESTD_ADMIN_ACCESS_KEY_ID",
+      "SigV4 access key id accepted on the admin listener");
+  add("--admin-secret-access-key", flags->admin_secret_access_key,
+      "INGESTD_ADMIN_SECRET_ACCESS_KEY", "SigV4 secret key accepted on the admin listener");
+  add("--approval-webhook", flags->approval_webhook, "INGESTD_APPROVAL_WEBHOOK",
+      "URL where pending approvals are announced");
+  add("--log-level", flags->log_level, "INGESTD_LOG_LEVEL",
+      "trace, debug, info, warn, error or off");
+  cmd->add_option("--threads", flags->threads, "IO threads (0 = one per core)")
+      ->envname("INGESTD_THREADS")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  cmd->add_option("--max-connections", flags->max_connections,
+                  "Open connections beyond this are refused with 503")
+      ->envname("INGESTD_MAX_CONNECTIONS")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  return [flags] { return Serve(*flags); };
 }
 
 }  // namespace ingestd::cli

@@ -36,7 +36,9 @@ class Responder {
 
   Responder() = default;
   explicit Responder(SendFn send) : send_(std::move(send)) {}
-  Responder(Responder&&) noexcept = default;
+  // absl::AnyInvocable does not promise to be empty after a move: clear it by hand, so a
+  // moved-from Responder never answers.
+  Responder(Responder&& other) noexcept : send_(std::move(other.send_)) { other.send_ = nullptr; }
   Responder& operator=(Responder&&) noexcept;
   Responder(const Responder&) = delete;
   Responder& operator=(const Responder&) = delete;

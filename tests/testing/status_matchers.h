@@ -29,7 +29,7 @@ MATCHER(IsOk, "is OK") {
   return s.ok();
 }
 
-MATCHER_P(StatusIs, code, "has status code " + testing::PrintToString(code)) {
+MATCHER_P(StatusIs, code, "has status code " + ::testing::PrintToString(code)) {
   const absl::Status& s = GetStatus(arg);
   *result_listener << "status is " << s;
   return s.code() == code;

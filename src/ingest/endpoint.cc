@@ -1,0 +1,219 @@
+#include "ingest/endpoint.h"
+
+#include <charconv>
+#include <string>
+#include <utility>
+
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include "common/time_format.h"
+#include "http/response.h"
+#include "ingest/accept.h"
+#include "ingest/html.h"
+
+namespace ingestd::ingest {
+namespace {
+
+using http::Status;
+
+struct ListQuery {
+  std::size_t limit;
+  std::string cursor;
+  bool html = false;
+  bool limit_given = false;
+};
+
+absl::StatusOr<ListQuery> ParseListQuery(std::string_view target, std::size_t default_limit,
+                                         std::size_t max_limit) {
+  ListQuery out{default_limit, "", false, false};
+  auto url = ParseTarget(target, "query string");
+  if (!url.ok()) return url.status();
+  for (const auto& param : url->encoded_params()) {
+    const std::string key = param.key.decode();
+    if (key == "limit") {
+      const std::string value = param.value.decode();
+      std::size_t limit = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+      if (ec != std::errc() || end != value.data() + value.size() || limit < 1 ||
+          limit > max_limit) {
+        return absl::InvalidArgumentError(
+            fmt::format("limit must be a whole number from 1 to {}", max_limit));
+      }
+      out.limit = limit;
+      out.limit_given = true;
+    } else if (key == "cursor") {
+      out.cursor = param.value.decode();
+      if (out.cursor.empty()) return absl::InvalidArgumentError("cursor is not valid");
+    } else if (key == "format") {
+      const std::string value = param.value.decode();
+      if (value == "html") {
+        out.html = true;
+      } else if (value != "json") {
+        return absl::InvalidArgumentError("format must be html or json");
+      }
+    }
+  }
+  return out;
+}
+
+std::string PageUrl(const ListQuery& q, const std::optional<std::string>& cursor) {
+  std::string url = fmt::format("/?limit={}", q.limit);
+  if (cursor) url += "&cursor=" + *cursor;  // cursors are URL-safe base64
+  if (q.html) url += "&format=html";
+  return url;
+}
+
+http::Response ValidationFailed(const boost::json::object& fields) {
+  std::string names;
+  for (const auto& [name, reason] : fields) {
+    if (!names.empty()) names += ", ";
+    names += std::string_view(name);
+  }
+  boost::json::object body;
+  body["error"] = "validation_failed";
+  body["message"] = fields.size() == 1
+                        ? fmt::format("field {} is invalid", names)
+                        : fmt::format("{} fields are invalid: {}", fields.size(), names);
+  body["fields"] = fields;
+  return http::MakeJson(Status::bad_request, boost::json::serialize(body));
+}
+
+}  // namespace
+
+std::vector<CompiledRule> DefaultRules() {
+  std::vector<FieldRule> rules = {
+      {.name = "user_name",
+       .required = true,
+       .min_length = 1,
+       .max_length = 256,
+       .utf8_no_control = true},
+      {.name = "email",
+       .pattern = "[A-Za-z]+[A-Za-z0-9]*@[A-Za-z0-9]+\\.com",
+       .pattern_description = "an address like name@example.com: letters, then letters or "
+                              "digits, '@', letters or digits, and '.com'"},
+      {.name = "pincode", .pattern = "[0-9]{4,6}", .pattern_description = "4 to 6 digits"},
+  };
+  std::vector<CompiledRule> compiled;
+  for (FieldRule& rule : rules) compiled.push_back(*CompiledRule::Compile(std::move(rule)));
+  return compiled;
+}
+
+boost::json::object ItemToJson(const store::Item& item) {
+  boost::json::object o;
+  o["id"] = item.id;
+  o["user_name"] = item.user_name;
+  o["email"] = item.email;
+  o["pincode"] = item.pincode;
+  o["created_at"] = common::FormatRfc3339(item.created_at);
+  o["updated_at"] = common::FormatRfc3339(item.updated_at);
+  return o;
+}
+
+Endpoint::Endpoint(store::Store& store, std::vector<CompiledRule> rules, EndpointOptions options)
+    : store_(store), rules_(std::move(rules)), options_(std::move(options)) {}
+
+void Endpoint::Report(Outcome outcome) const {
+  if (options_.on_outcome) options_.on_outcome(outcome);
+}
+
+void Endpoint::Handle(http::Request request, http::Responder respond) const {
+  const std::string_view target = request.target();
+  const bool is_get = request.method() == http::Verb::get || request.method() == http::Verb::head;
+
+  auto fields =
+      ExtractFields({.target = target,
+                     .content_type = std::string_view(request[http::bhttp::field::content_type]),
+                     .body = is_get ? std::string_view() : std::string_view(request.body())});
+  if (!fields.ok()) {
+    if (fields.status().code() == absl::StatusCode::kUnimplemented) {
+      std::move(respond).Send(http::MakeError(Status::unsupported_media_type,
+                                              "unsupported_media_type",
+                                              std::string(fields.status().message())));
+    } else {
+      std::move(respond).Send(http::MakeErrorFromStatus(fields.status()));
+    }
+    if (!is_get || target.find('=') != std::string_view::npos) Report(Outcome::kRejected);
+    return;
+  }
+  if (is_get && !fields->any_present) {
+    List(request, target, std::move(respond));
+    return;
+  }
+  Ingest(*std::move(fields), std::move(respond));
+}
+
+void Endpoint::Ingest(Fields fields, http::Responder respond) const {
+  boost::json::object failures;
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    const CompiledRule& rule = rules_[i];
+    const std::optional<std::string>* value = nullptr;
+    for (std::size_t f = 0; f < kFieldNames.size(); ++f) {
+      if (kFieldNames[f] == rule.rule().name) value = &fields[f];
+    }
+    static const std::optional<std::string> kAbsent;
+    if (auto reason = rule.Check(value != nullptr ? *value : kAbsent)) {
+      failures[rule.rule().name] = *reason;
+    }
+  }
+  if (!failures.empty()) {
+    Report(Outcome::kRejected);
+    std::move(respond).Send(ValidationFailed(failures));
+    return;
+  }
+  store::Item item{.id = *fields.email,
+                   .user_name = *std::move(fields.user_name),
+                   .email = *std::move(fields.email),
+                   .pincode = *std::move(fields.pincode)};
+  store_.Put(std::move(item), [this, respond = std::move(respond)](
+                                  absl::StatusOr<store::PutResult> result) mutable {
+    if (!result.ok()) {
+      Report(Outcome::kFailed);
+      std::move(respond).Send(http::MakeErrorFromStatus(result.status()));
+      return;
+    }
+    const bool created = result->outcome == store::PutOutcome::kCreated;
+    Report(created ? Outcome::kCreated : Outcome::kReplaced);
+    std::move(respond).Send(http::MakeJson(created ? Status::created : Status::ok,
+                                           boost::json::serialize(ItemToJson(result->item))));
+  });
+}
+
+void Endpoint::List(const http::Request& request, std::string_view target,
+                    http::Responder respond) const {
+  auto parsed = ParseListQuery(target, options_.default_limit, options_.max_limit);
+  if (!parsed.ok()) {
+    std::move(respond).Send(http::MakeErrorFromStatus(parsed.status()));
+    return;
+  }
+  ListQuery list = *std::move(parsed);
+  if (!list.html) list.html = PrefersHtml(request[http::bhttp::field::accept]);
+  store::ScanRequest scan{.limit = list.limit, .cursor = list.cursor};
+  store_.Scan(std::move(scan), [list, respond = std::move(respond)](
+                                   absl::StatusOr<store::Page> page) mutable {
+    if (!page.ok()) {
+      std::move(respond).Send(http::MakeErrorFromStatus(page.status()));
+      return;
+    }
+    std::optional<std::string> next_url;
+    if (page->next_cursor) next_url = PageUrl(list, page->next_cursor);
+    http::Response response;
+    if (list.html) {
+      std::optional<std::string> first_url;
+      if (!list.cursor.empty()) first_url = PageUrl(list, std::nullopt);
+      response = http::MakeHtml(Status::ok, RenderItemsPage(page->items, next_url, first_url));
+    } else {
+      boost::json::array items;
+      items.reserve(page->items.size());
+      for (const store::Item& item : page->items) items.emplace_back(ItemToJson(item));
+      response = http::MakeJson(Status::ok, boost::json::serialize(items));
+    }
+    if (next_url) {
+      response.set(http::bhttp::field::link, fmt::format("<{}>; rel=\"next\"", *next_url));
+    }
+    response.set(http::bhttp::field::vary, "Accept");
+    std::move(respond).Send(std::move(response));
+  });
+}
+
+}  // namespace ingestd::ingest
