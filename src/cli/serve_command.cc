@@ -13,10 +13,13 @@
 #include "absl/status/statusor.h"
 #include "cli/commands.h"
 #include "common/log.h"
+#include "dashboard/routes.h"
 #include "http/response.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "ingest/endpoint.h"
+#include "metrics/metrics.h"
+#include "metrics/pricing.h"
 #include "store/store.h"
 
 namespace ingestd::cli {
@@ -32,6 +35,7 @@ struct ServeFlags {
   std::string admin_access_key_id;
   std::string admin_secret_access_key;
   std::string approval_webhook;
+  std::string pricing;
   std::string log_level = "info";
   int threads = 0;
   std::size_t max_connections = 10000;
@@ -86,7 +90,20 @@ int Serve(const ServeFlags& flags) {
     spdlog::warn("--workflow is not supported by this build yet; using the built-in rules");
   }
 
-  auto opened = store::OpenStore(flags.store, {.data_dir = flags.data});
+  metrics::Pricing pricing;
+  if (!flags.pricing.empty()) {
+    auto loaded = metrics::LoadPricingFile(flags.pricing);
+    if (!loaded.ok()) {
+      spdlog::error("{}", std::string(loaded.status().message()));
+      return 2;
+    }
+    pricing = *loaded;
+  }
+  // Declared before the store and the server: both call into it until they are gone.
+  metrics::Metrics metrics({.pricing = pricing, .storage_dir = flags.data});
+
+  auto opened = store::OpenStore(
+      flags.store, {.data_dir = flags.data, .observer = {.on_commit = metrics.CommitCallback()}});
   if (!opened.ok()) {
     spdlog::error("cannot open the store: {}", std::string(opened.status().message()));
     return 2;
@@ -94,7 +111,27 @@ int Serve(const ServeFlags& flags) {
   std::unique_ptr<store::Store> store = *std::move(opened);
   spdlog::info("store open: {} (data directory {})", flags.store, flags.data);
 
-  ingest::Endpoint endpoint(*store, ingest::DefaultRules());
+  ingest::EndpointOptions endpoint_options;
+  endpoint_options.on_outcome = [&metrics](ingest::Outcome outcome) {
+    switch (outcome) {
+      case ingest::Outcome::kCreated:
+        metrics.RecordIngest(metrics::IngestOutcome::kCreated);
+        break;
+      case ingest::Outcome::kReplaced:
+        metrics.RecordIngest(metrics::IngestOutcome::kReplaced);
+        break;
+      case ingest::Outcome::kRejected:
+        metrics.RecordIngest(metrics::IngestOutcome::kRejected);
+        break;
+      case ingest::Outcome::kPendingApproval:
+        metrics.RecordIngest(metrics::IngestOutcome::kPendingApproval);
+        break;
+      case ingest::Outcome::kFailed:
+        metrics.RecordIngest(metrics::IngestOutcome::kFailed);
+        break;
+    }
+  };
+  ingest::Endpoint endpoint(*store, ingest::DefaultRules(), std::move(endpoint_options));
   http::Router router;
   router.Add("/", {http::Verb::get, http::Verb::put, http::Verb::post},
              [&endpoint](http::Request request, http::Responder respond) {
@@ -116,6 +153,12 @@ int Serve(const ServeFlags& flags) {
                               .port = listen->port,
                               .threads = flags.threads,
                               .max_connections = flags.max_connections};
+  dashboard::RegisterRoutes(router, metrics);
+  options.on_request = [&metrics](const http::RequestRecord& r) {
+    metrics.RecordRequest(r.route, std::string_view(http::bhttp::to_string(r.method)),
+                          static_cast<int>(r.status), r.duration, r.request_bytes,
+                          r.response_bytes);
+  };
   auto server = http::Server::Start(options, router);
   if (!server.ok()) {
     spdlog::error("{}", std::string(server.status().message()));
@@ -161,6 +204,8 @@ CommandRunner AddServeCommand(CLI::App& root) {
       "SigV4 access key id accepted on the admin listener");
   add("--admin-secret-access-key", flags->admin_secret_access_key,
       "INGESTD_ADMIN_SECRET_ACCESS_KEY", "SigV4 secret key accepted on the admin listener");
+  add("--pricing", flags->pricing, "INGESTD_PRICING",
+      "JSON file of unit prices for the cost estimate (deploy/monitoring/pricing.example.json)");
   add("--approval-webhook", flags->approval_webhook, "INGESTD_APPROVAL_WEBHOOK",
       "URL where pending approvals are announced");
   add("--log-level", flags->log_level, "INGESTD_LOG_LEVEL",
