@@ -136,7 +136,8 @@ class Response:
         body = self.body[:limit].decode("utf-8", errors="backslashreplace")
         more = f"... ({len(self.body)} bytes)" if len(self.body) > limit else ""
         hdrs = "; ".join(f"{k}: {v}" for k, v in self.headers)
-        return f"{self.method} {self.target[:200]} -> {self.status} {self.reason} [{hdrs}] {body}{more}"
+        return (f"{self.method} {self.target[:200]} -> {self.status} {self.reason} [{hdrs}] "
+                f"{body}{more}")
 
 
 def _from_http_client(resp, method, target):

@@ -99,6 +99,14 @@ class IngestTest(h.ServerTestCase):
             "Content-Type": "application/json; charset=utf-8"})
         self.assertStoredItem(resp, 201, VALID_NAME, email, VALID_PIN)
 
+    def test_json_body_with_surrounding_whitespace(self):
+        email = unique_email("ws")
+        body = "\r\n\t " + json.dumps(
+            {"user_name": VALID_NAME, "email": email, "pincode": VALID_PIN}) + " \n\n"
+        resp = self.server.request("POST", "/", body=body,
+                                   headers={"Content-Type": "application/json"})
+        self.assertStoredItem(resp, 201, VALID_NAME, email, VALID_PIN)
+
     def test_same_email_replaces_keeps_created_at(self):
         email = unique_email("rep")
         first = self.assertStoredItem(self.server.ingest("First", email, "1234"), 201, "First",
@@ -122,7 +130,8 @@ class IngestTest(h.ServerTestCase):
         self.assertEqual(len(self.listed(upper)), 1)
 
     def test_values_stored_exactly_as_received(self):
-        name = "  Zoë 李 \u00a0\u200b😀 Ünïcödé  "  # leading/trailing spaces, NBSP, ZWSP, emoji
+        # Leading/trailing spaces, NBSP, ZWSP, emoji: all kept as given.
+        name = "  Zoë 李 \u00a0\u200b😀 Ünïcödé  "
         email = "MiXeD" + unique_email("case")
         resp = self.server.ingest(name, email, "0000")
         item = self.assertStoredItem(resp, 201, name, email, "0000")
@@ -354,7 +363,8 @@ class ValidationTest(h.ServerTestCase):
     def test_json_body_not_json(self):
         email = unique_email("bad")
         good = json.dumps({"user_name": "a", "email": email, "pincode": VALID_PIN})
-        for body in ("{bad", good[:-1], good + "}", good + " x", "", "{'user_name': 'a'}"):
+        for body in ("{bad", good[:-1], good + "}", good + " x", good + "[]", good + good, "",
+                     "{'user_name': 'a'}"):
             with self.subTest(body=body):
                 resp = self.server.request("POST", "/", body=body,
                                            headers={"Content-Type": "application/json"})
