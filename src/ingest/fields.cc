@@ -158,11 +158,16 @@ class FieldsJsonHandler {
 absl::Status AddJson(std::string_view text, Fields& fields) {
   boost::json::basic_parser<FieldsJsonHandler> parser(boost::json::parse_options{}, fields);
   boost::system::error_code ec;
-  parser.write_some(false, text.data(), text.size(), ec);
+  const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
   if (!parser.handler().status().ok()) return parser.handler().status();
   if (ec) {
     return absl::InvalidArgumentError(
         fmt::format("the JSON body does not parse: {}", ec.message()));
+  }
+  // write_some stops after the first complete value; anything but whitespace after it is a
+  // second document, not part of this one.
+  if (text.substr(used).find_first_not_of(" \t\r\n") != std::string_view::npos) {
+    return absl::InvalidArgumentError("the JSON body has extra data after the object");
   }
   return absl::OkStatus();
 }

@@ -16,6 +16,10 @@ RequestParser::RequestParser(const Limits& limits) : limits_(limits) {
 }
 
 void RequestParser::ClassifyHeaderOverflow(std::string_view received) {
+  if (saw_request_line_) {
+    limit_broken_ = LimitBroken::kHeaderFields;
+    return;
+  }
   const std::size_t eol = received.find('\n');
   limit_broken_ = (eol == std::string_view::npos || eol > limits_.max_request_line + 1)
                       ? LimitBroken::kRequestLine
@@ -30,6 +34,7 @@ void RequestParser::on_request_impl(Verb method, beast_sv method_str, beast_sv t
     ec = bhttp::error::header_limit;
     return;
   }
+  saw_request_line_ = true;
   if (method == Verb::unknown) {
     request_.method_string(method_str);
   } else {

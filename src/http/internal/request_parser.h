@@ -31,8 +31,9 @@ class RequestParser final : public bhttp::basic_parser<true> {
   // Which limit the request broke, once the parser reported an error.
   LimitBroken limit_broken() const { return limit_broken_; }
 
-  // Called after error::header_limit: decides from the raw bytes received whether the request
-  // line or the header fields were too long.
+  // Called after error::header_limit: decides whether the request line or the header fields
+  // were too long. Beast consumes the request line as soon as it is complete, so `received`
+  // (the unparsed bytes) only matters while the request line has not been seen.
   void ClassifyHeaderOverflow(std::string_view received);
 
  private:
@@ -57,6 +58,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
   std::size_t field_count_ = 0;
   std::size_t field_bytes_ = 0;
   LimitBroken limit_broken_ = LimitBroken::kNone;
+  bool saw_request_line_ = false;
 };
 
 }  // namespace ingestd::http::internal
