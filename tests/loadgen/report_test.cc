@@ -4,12 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-// tests/testing/status_matchers.h spells testing::PrintToString inside ingestd::testing, where
-// `testing` names that namespace; this makes the name resolve until the header is fixed.
-namespace ingestd::testing {
-using ::testing::PrintToString;
-}  // namespace ingestd::testing
-
 #include "testing/status_matchers.h"
 
 namespace ingestd::loadgen {

@@ -4,15 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "loadgen/data_generator.h"
-#include "workflow/default_workflow.h"
-
-// tests/testing/status_matchers.h spells testing::PrintToString inside ingestd::testing, where
-// `testing` names that namespace; this makes the name resolve until the header is fixed.
-namespace ingestd::testing {
-using ::testing::PrintToString;
-}  // namespace ingestd::testing
-
 #include "testing/status_matchers.h"
+#include "workflow/default_workflow.h"
 
 namespace ingestd::loadgen {
 namespace {
