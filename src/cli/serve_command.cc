@@ -21,6 +21,9 @@
 #include "metrics/metrics.h"
 #include "metrics/pricing.h"
 #include "store/store.h"
+#include "workflow/builtin_tasks.h"
+#include "workflow/default_workflow.h"
+#include "workflow/workflow.h"
 
 namespace ingestd::cli {
 namespace {
@@ -86,9 +89,6 @@ int Serve(const ServeFlags& flags) {
     spdlog::error("{}", std::string(listen.status().message()));
     return 2;
   }
-  if (!flags.workflow.empty()) {
-    spdlog::warn("--workflow is not supported by this build yet; using the built-in rules");
-  }
 
   metrics::Pricing pricing;
   if (!flags.pricing.empty()) {
@@ -111,6 +111,19 @@ int Serve(const ServeFlags& flags) {
   std::unique_ptr<store::Store> store = *std::move(opened);
   spdlog::info("store open: {} (data directory {})", flags.store, flags.data);
 
+  // The registry must outlive the compiled workflow; the store outlives both.
+  workflow::TaskRegistry tasks;
+  workflow::RegisterBuiltinTasks(tasks, store.get());
+  auto compiled = flags.workflow.empty()
+                      ? workflow::CompileText(workflow::DefaultIngestWorkflowText(), tasks)
+                      : workflow::CompileFile(flags.workflow, tasks);
+  if (!compiled.ok()) {
+    spdlog::error("{}", std::string(compiled.status().message()));
+    store->Close();
+    return 2;
+  }
+  spdlog::info("ingest workflow: {}", flags.workflow.empty() ? "built in" : flags.workflow);
+
   ingest::EndpointOptions endpoint_options;
   endpoint_options.on_outcome = [&metrics](ingest::Outcome outcome) {
     switch (outcome) {
@@ -131,7 +144,7 @@ int Serve(const ServeFlags& flags) {
         break;
     }
   };
-  ingest::Endpoint endpoint(*store, ingest::DefaultRules(), std::move(endpoint_options));
+  ingest::Endpoint endpoint(*store, *std::move(compiled), std::move(endpoint_options));
   http::Router router;
   router.Add("/", {http::Verb::get, http::Verb::put, http::Verb::post},
              [&endpoint](http::Request request, http::Responder respond) {

@@ -1,13 +1,12 @@
 // `ingestd workflow validate FILE` and `ingestd workflow run FILE --input JSON|@FILE`.
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include <boost/json.hpp>
 
 #include "cli/commands.h"
+#include "common/file.h"
 #include "store/store.h"
 #include "workflow/builtin_tasks.h"
 #include "workflow/workflow.h"
@@ -17,27 +16,13 @@ namespace {
 
 namespace json = boost::json;
 
-bool ReadFile(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
-
 // Reads and compiles FILE; on failure prints why and returns null.
 std::shared_ptr<const workflow::Workflow> Load(const std::string& file,
                                                const workflow::TaskRegistry& registry) {
-  std::string text;
-  if (!ReadFile(file, text)) {
-    std::cerr << "ingestd: cannot read " << file << "\n";
-    return nullptr;
-  }
   absl::StatusOr<std::shared_ptr<const workflow::Workflow>> wf =
-      workflow::CompileText(text, registry);
+      workflow::CompileFile(file, registry);
   if (!wf.ok()) {
-    std::cerr << "ingestd: " << file << ": invalid workflow: " << wf.status().message() << "\n";
+    std::cerr << "ingestd: " << wf.status().message() << "\n";
     return nullptr;
   }
   return *wf;
@@ -88,10 +73,12 @@ CommandRunner AddWorkflowCommand(CLI::App& root) {
 
     std::string input_text = opts->input;
     if (!input_text.empty() && input_text[0] == '@') {
-      if (!ReadFile(input_text.substr(1), input_text)) {
-        std::cerr << "ingestd: cannot read input file " << opts->input.substr(1) << "\n";
+      absl::StatusOr<std::string> file = common::ReadFile(input_text.substr(1));
+      if (!file.ok()) {
+        std::cerr << "ingestd: --input: " << file.status().message() << "\n";
         return 2;
       }
+      input_text = *std::move(file);
     }
     json::error_code ec;
     json::value input = json::parse(input_text, ec);

@@ -6,11 +6,13 @@
 
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "common/time_format.h"
 #include "http/response.h"
 #include "ingest/accept.h"
 #include "ingest/html.h"
+#include "workflow/ingest_contract.h"
 
 namespace ingestd::ingest {
 namespace {
@@ -64,40 +66,17 @@ std::string PageUrl(const ListQuery& q, const std::optional<std::string>& cursor
   return url;
 }
 
-http::Response ValidationFailed(const boost::json::object& fields) {
-  std::string names;
-  for (const auto& [name, reason] : fields) {
-    if (!names.empty()) names += ", ";
-    names += std::string_view(name);
-  }
+http::Response ValidationFailed(const workflow::IngestOutcome& outcome) {
+  boost::json::object fields;
+  for (const auto& [name, reason] : outcome.fields) fields[name] = reason;
   boost::json::object body;
   body["error"] = "validation_failed";
-  body["message"] = fields.size() == 1
-                        ? fmt::format("field {} is invalid", names)
-                        : fmt::format("{} fields are invalid: {}", fields.size(), names);
-  body["fields"] = fields;
+  body["message"] = outcome.message;
+  body["fields"] = std::move(fields);
   return http::MakeJson(Status::bad_request, boost::json::serialize(body));
 }
 
 }  // namespace
-
-std::vector<CompiledRule> DefaultRules() {
-  std::vector<FieldRule> rules = {
-      {.name = "user_name",
-       .required = true,
-       .min_length = 1,
-       .max_length = 256,
-       .utf8_no_control = true},
-      {.name = "email",
-       .pattern = "[A-Za-z]+[A-Za-z0-9]*@[A-Za-z0-9]+\\.com",
-       .pattern_description = "an address like name@example.com: letters, then letters or "
-                              "digits, '@', letters or digits, and '.com'"},
-      {.name = "pincode", .pattern = "[0-9]{4,6}", .pattern_description = "4 to 6 digits"},
-  };
-  std::vector<CompiledRule> compiled;
-  for (FieldRule& rule : rules) compiled.push_back(*CompiledRule::Compile(std::move(rule)));
-  return compiled;
-}
 
 boost::json::object ItemToJson(const store::Item& item) {
   boost::json::object o;
@@ -110,8 +89,9 @@ boost::json::object ItemToJson(const store::Item& item) {
   return o;
 }
 
-Endpoint::Endpoint(store::Store& store, std::vector<CompiledRule> rules, EndpointOptions options)
-    : store_(store), rules_(std::move(rules)), options_(std::move(options)) {}
+Endpoint::Endpoint(store::Store& store, std::shared_ptr<const workflow::Workflow> ingest_workflow,
+                   EndpointOptions options)
+    : store_(store), workflow_(std::move(ingest_workflow)), options_(std::move(options)) {}
 
 void Endpoint::Report(Outcome outcome) const {
   if (options_.on_outcome) options_.on_outcome(outcome);
@@ -144,39 +124,35 @@ void Endpoint::Handle(http::Request request, http::Responder respond) const {
 }
 
 void Endpoint::Ingest(Fields fields, http::Responder respond) const {
-  boost::json::object failures;
-  for (std::size_t i = 0; i < rules_.size(); ++i) {
-    const CompiledRule& rule = rules_[i];
-    const std::optional<std::string>* value = nullptr;
-    for (std::size_t f = 0; f < kFieldNames.size(); ++f) {
-      if (kFieldNames[f] == rule.rule().name) value = &fields[f];
-    }
-    static const std::optional<std::string> kAbsent;
-    if (auto reason = rule.Check(value != nullptr ? *value : kAbsent)) {
-      failures[rule.rule().name] = *reason;
-    }
-  }
-  if (!failures.empty()) {
-    Report(Outcome::kRejected);
-    std::move(respond).Send(ValidationFailed(failures));
-    return;
-  }
-  store::Item item{.id = *fields.email,
-                   .user_name = *std::move(fields.user_name),
-                   .email = *std::move(fields.email),
-                   .pincode = *std::move(fields.pincode)};
-  store_.Put(std::move(item), [this, respond = std::move(respond)](
-                                  absl::StatusOr<store::PutResult> result) mutable {
-    if (!result.ok()) {
-      Report(Outcome::kFailed);
-      std::move(respond).Send(http::MakeErrorFromStatus(result.status()));
-      return;
-    }
-    const bool created = result->outcome == store::PutOutcome::kCreated;
-    Report(created ? Outcome::kCreated : Outcome::kReplaced);
-    std::move(respond).Send(http::MakeJson(created ? Status::created : Status::ok,
-                                           boost::json::serialize(ItemToJson(result->item))));
-  });
+  boost::json::value input = workflow::MakeIngestInput({.user_name = std::move(fields.user_name),
+                                                        .email = std::move(fields.email),
+                                                        .pincode = std::move(fields.pincode)});
+  workflow::Execute(
+      workflow_, std::move(input), options_.execution,
+      [this, respond = std::move(respond)](workflow::ExecutionResult result) mutable {
+        workflow::IngestOutcome outcome = workflow::InterpretIngestResult(std::move(result));
+        switch (outcome.kind) {
+          case workflow::IngestOutcome::Kind::kStored:
+            Report(outcome.created ? Outcome::kCreated : Outcome::kReplaced);
+            std::move(respond).Send(http::MakeJson(outcome.created ? Status::created : Status::ok,
+                                                   boost::json::serialize(outcome.item)));
+            return;
+          case workflow::IngestOutcome::Kind::kRejected:
+            Report(Outcome::kRejected);
+            std::move(respond).Send(ValidationFailed(outcome));
+            return;
+          case workflow::IngestOutcome::Kind::kInternalError:
+            Report(Outcome::kFailed);
+            spdlog::error("ingest workflow failed: {}: {}", outcome.error, outcome.cause);
+            std::move(respond).Send(
+                outcome.error == "Store.Unavailable"
+                    ? http::MakeError(Status::service_unavailable, "unavailable",
+                                      "the store is unavailable; try again later")
+                    : http::MakeError(Status::internal_server_error, "internal",
+                                      "the ingest workflow failed; see the server log"));
+            return;
+        }
+      });
 }
 
 void Endpoint::List(const http::Request& request, std::string_view target,

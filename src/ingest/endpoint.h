@@ -1,7 +1,8 @@
 // The endpoint "/" of API.md: ingest (GET with fields, PUT, POST) and list (GET without
-// fields), JSON or HTML. It adapts HTTP to the plain functions of this module and the store.
+// fields), JSON or HTML. It adapts HTTP to the ingest workflow (which validates and stores,
+// see workflow/ingest_contract.h) and to the store's scan.
 //
-//   ingest::Endpoint endpoint(store, ingest::DefaultRules());
+//   ingest::Endpoint endpoint(*store, compiled_ingest_workflow);
 //   router.Add("/", {Verb::get, Verb::put, Verb::post},
 //              [&](Request req, Responder r) { endpoint.Handle(std::move(req), std::move(r)); });
 //
@@ -10,6 +11,7 @@
 #define INGESTD_INGEST_ENDPOINT_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,8 +19,8 @@
 
 #include "http/handler.h"
 #include "ingest/fields.h"
-#include "ingest/validation.h"
 #include "store/store.h"
+#include "workflow/workflow.h"
 
 namespace ingestd::ingest {
 
@@ -29,19 +31,19 @@ struct EndpointOptions {
   std::size_t max_limit = 1000;
   // Called once per ingest with its outcome (for metrics). Any thread; must be cheap.
   std::function<void(Outcome)> on_outcome;
+  // How each ingest's workflow execution runs (clock, scheduler).
+  workflow::ExecutionOptions execution;
 };
-
-// The rules of API.md for user_name, email and pincode.
-std::vector<CompiledRule> DefaultRules();
 
 // {"id","user_name","email","pincode","created_at","updated_at"}
 boost::json::object ItemToJson(const store::Item& item);
 
 class Endpoint {
  public:
-  // `store` must outlive the endpoint. `rules` are checked in order; every failing field is
-  // reported.
-  Endpoint(store::Store& store, std::vector<CompiledRule> rules, EndpointOptions options = {});
+  // `store` (for listing) must outlive the endpoint. Every ingest runs `ingest_workflow`, whose
+  // results follow workflow/ingest_contract.h; it writes the item itself (ingestd:store.put).
+  Endpoint(store::Store& store, std::shared_ptr<const workflow::Workflow> ingest_workflow,
+           EndpointOptions options = {});
 
   void Handle(http::Request request, http::Responder respond) const;
 
@@ -51,7 +53,7 @@ class Endpoint {
   void Report(Outcome outcome) const;
 
   store::Store& store_;
-  std::vector<CompiledRule> rules_;
+  std::shared_ptr<const workflow::Workflow> workflow_;
   EndpointOptions options_;
 };
 

@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "common/file.h"
 #include "common/status_macros.h"
 #include "common/time_format.h"
 #include "workflow/internal/model.h"
@@ -865,6 +866,17 @@ absl::StatusOr<std::shared_ptr<const Workflow>> CompileText(std::string_view jso
                           dup->first, dup->second));
   }
   return Compile(v, registry);
+}
+
+absl::StatusOr<std::shared_ptr<const Workflow>> CompileFile(const std::string& path,
+                                                            const TaskRegistry& registry) {
+  ASSIGN_OR_RETURN(const std::string text, common::ReadFile(path));
+  auto workflow = CompileText(text, registry);
+  if (!workflow.ok() && workflow.status().code() == absl::StatusCode::kInvalidArgument) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: invalid workflow: {}", path, std::string(workflow.status().message())));
+  }
+  return workflow;
 }
 
 }  // namespace ingestd::workflow

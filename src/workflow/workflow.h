@@ -76,6 +76,11 @@ absl::StatusOr<std::shared_ptr<const Workflow>> Compile(const boost::json::value
 absl::StatusOr<std::shared_ptr<const Workflow>> CompileText(std::string_view json_text,
                                                             const TaskRegistry& registry);
 
+// Same, from a file (NOT_FOUND/PERMISSION_DENIED when it cannot be read; INVALID_ARGUMENT,
+// prefixed with the path, when the definition is not valid).
+absl::StatusOr<std::shared_ptr<const Workflow>> CompileFile(const std::string& path,
+                                                            const TaskRegistry& registry);
+
 struct ExecutionOptions {
   // Execution name ($$.Execution.Name); a random UUID when empty (and $$ is used).
   std::string name;
