@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <random>
@@ -15,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "common/duration.h"
+#include "common/file.h"
 #include "loadgen/data_generator.h"
 #include "loadgen/report.h"
 #include "loadgen/runner.h"
@@ -96,12 +96,9 @@ int RunLoad(const LoadFlags& flags) {
   // --workflow names another), so the load matches what the service checks.
   std::string workflow_text(workflow::DefaultIngestWorkflowText());
   if (!flags.workflow.empty()) {
-    std::ifstream in(flags.workflow, std::ios::binary);
-    if (!in) {
-      std::cerr << "ingestd load: cannot read --workflow " << flags.workflow << "\n";
-      return 2;
-    }
-    workflow_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    auto file = common::ReadFile(flags.workflow);
+    if (!file.ok()) return Fail(file.status());
+    workflow_text = *std::move(file);
   }
   auto fields = loadgen::FieldSpecsFromWorkflowText(workflow_text);
   if (!fields.ok()) return Fail(fields.status());

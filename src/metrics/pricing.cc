@@ -1,8 +1,6 @@
 #include "metrics/pricing.h"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "absl/status/status.h"
+#include "common/file.h"
 #include "common/status_macros.h"
 
 namespace ingestd::metrics {
@@ -106,13 +105,8 @@ absl::StatusOr<Pricing> ParsePricing(const std::string& text) {
 }
 
 absl::StatusOr<Pricing> LoadPricingFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(fmt::format("pricing file {} cannot be read", path));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  absl::StatusOr<Pricing> pricing = ParsePricing(text.str());
+  ASSIGN_OR_RETURN(const std::string text, common::ReadFile(path));
+  absl::StatusOr<Pricing> pricing = ParsePricing(text);
   if (!pricing.ok()) {
     return absl::InvalidArgumentError(
         fmt::format("{}: {}", path, std::string(pricing.status().message())));
