@@ -12,6 +12,7 @@
 #include "http/response.h"
 #include "ingest/accept.h"
 #include "ingest/html.h"
+#include "workflow/builtin_tasks.h"
 #include "workflow/ingest_contract.h"
 
 namespace ingestd::ingest {
@@ -77,17 +78,6 @@ http::Response ValidationFailed(const workflow::IngestOutcome& outcome) {
 }
 
 }  // namespace
-
-boost::json::object ItemToJson(const store::Item& item) {
-  boost::json::object o;
-  o["id"] = item.id;
-  o["user_name"] = item.user_name;
-  o["email"] = item.email;
-  o["pincode"] = item.pincode;
-  o["created_at"] = common::FormatRfc3339(item.created_at);
-  o["updated_at"] = common::FormatRfc3339(item.updated_at);
-  return o;
-}
 
 Endpoint::Endpoint(store::Store& store, std::shared_ptr<const workflow::Workflow> ingest_workflow,
                    EndpointOptions options)
@@ -181,7 +171,7 @@ void Endpoint::List(const http::Request& request, std::string_view target,
     } else {
       boost::json::array items;
       items.reserve(page->items.size());
-      for (const store::Item& item : page->items) items.emplace_back(ItemToJson(item));
+      for (const store::Item& item : page->items) items.emplace_back(workflow::ItemToJson(item));
       response = http::MakeJson(Status::ok, boost::json::serialize(items));
     }
     if (next_url) {

@@ -35,9 +35,6 @@ struct EndpointOptions {
   workflow::ExecutionOptions execution;
 };
 
-// {"id","user_name","email","pincode","created_at","updated_at"}
-boost::json::object ItemToJson(const store::Item& item);
-
 class Endpoint {
  public:
   // `store` (for listing) must outlive the endpoint. Every ingest runs `ingest_workflow`, whose

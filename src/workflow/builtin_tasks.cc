@@ -272,6 +272,8 @@ void RunValidate(const json::value& params, const TaskContext& ctx, TaskDone don
   std::move(done)(TaskResult::Ok(std::move(out)));
 }
 
+}  // namespace
+
 json::object ItemToJson(const store::Item& item) {
   json::object o;
   o.reserve(6);
@@ -283,6 +285,8 @@ json::object ItemToJson(const store::Item& item) {
   o["updated_at"] = common::FormatRfc3339(item.updated_at);
   return o;
 }
+
+namespace {
 
 void RunStorePut(store::Store* store, const json::value& params, TaskDone done) {
   const json::object* p = params.if_object();

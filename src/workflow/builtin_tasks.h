@@ -30,9 +30,11 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include "absl/status/statusor.h"
+#include "store/store.h"
 #include "workflow/task.h"
 #include "workflow/workflow.h"
 
@@ -56,6 +58,10 @@ inline constexpr std::string_view kStorePutResourceAlias = "ingestd:store.put";
 // Registers ingestd:validate and ingestd:store.put. `store` may be null: store.put then fails
 // with Store.Unavailable (definitions still validate).
 void RegisterBuiltinTasks(TaskRegistry& registry, store::Store* store);
+
+// An item as the API prints it: {"id","user_name","email","pincode","created_at","updated_at"}
+// (times in RFC 3339 UTC). ingestd:store.put returns this; the list endpoint prints the same.
+boost::json::object ItemToJson(const store::Item& item);
 
 class FieldValidator {
  public:
