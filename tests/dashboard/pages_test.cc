@@ -9,8 +9,8 @@
 
 #include "common/clock.h"
 #include "dashboard/internal/assets.h"
-#include "metrics/matchers.h"
 #include "metrics/metrics.h"
+#include "testing/status_matchers.h"
 
 namespace ingestd::dashboard {
 namespace {

@@ -15,7 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "common/clock.h"
-#include "metrics/matchers.h"
+#include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
 namespace ingestd::metrics {

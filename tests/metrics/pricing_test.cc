@@ -6,7 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "metrics/matchers.h"
+#include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
 namespace ingestd::metrics {

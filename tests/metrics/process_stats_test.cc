@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "metrics/matchers.h"
+#include "testing/status_matchers.h"
 
 namespace ingestd::metrics {
 namespace {

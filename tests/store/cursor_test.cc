@@ -5,7 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "store/matchers.h"
+#include "testing/status_matchers.h"
 
 namespace ingestd::store {
 namespace {

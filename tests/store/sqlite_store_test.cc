@@ -21,8 +21,8 @@
 #include "common/clock.h"
 #include "store/fault_injection_vfs.h"
 #include "store/internal/sync.h"
-#include "store/matchers.h"
 #include "store/store_test_util.h"
+#include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
 namespace ingestd::store {

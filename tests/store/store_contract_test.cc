@@ -13,9 +13,9 @@
 #include "common/clock.h"
 #include "store/cursor.h"
 #include "store/internal/sync.h"
-#include "store/matchers.h"
 #include "store/store.h"
 #include "store/store_test_util.h"
+#include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
 namespace ingestd::store {

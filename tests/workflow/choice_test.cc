@@ -8,7 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "workflow/matchers.h"
+#include "testing/status_matchers.h"
 #include "workflow/workflow.h"
 
 namespace ingestd::workflow {

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/synchronization/notification.h"
-#include "workflow/matchers.h"
+#include "testing/status_matchers.h"
 #include "workflow/test_tasks.h"
 #include "workflow/workflow.h"
 

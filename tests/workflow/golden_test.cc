@@ -18,8 +18,8 @@
 
 #include "absl/synchronization/notification.h"
 #include "store/store.h"
+#include "testing/status_matchers.h"
 #include "workflow/builtin_tasks.h"
-#include "workflow/matchers.h"
 #include "workflow/test_tasks.h"
 #include "workflow/workflow.h"
 

@@ -10,9 +10,9 @@
 
 #include "absl/synchronization/notification.h"
 #include "store/store.h"
+#include "testing/status_matchers.h"
 #include "workflow/builtin_tasks.h"
 #include "workflow/default_workflow.h"
-#include "workflow/matchers.h"
 
 namespace ingestd::workflow {
 namespace {

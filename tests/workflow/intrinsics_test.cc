@@ -6,7 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "workflow/matchers.h"
+#include "testing/status_matchers.h"
 
 namespace ingestd::workflow {
 namespace {
