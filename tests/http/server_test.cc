@@ -268,6 +268,24 @@ TEST_F(ServerTest, HeaderBlockOver16KiBIs431) {
             "HTTP/1.1 200 OK");
 }
 
+TEST_F(ServerTest, LimitBoundariesAreInclusive) {
+  Start();
+  // "GET " + target + " HTTP/1.1" of exactly 8192 bytes passes; one more is a 414.
+  const auto line = [](std::size_t length) {
+    const std::string target = "/hello?" + std::string(length - 13 - 7, 'q');
+    return "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  };
+  EXPECT_EQ(StatusLine(RoundTrip(line(8192))), "HTTP/1.1 200 OK");
+  EXPECT_EQ(StatusLine(RoundTrip(line(8193))), "HTTP/1.1 414 URI Too Long");
+  // Header fields count name + ": " + value + CRLF: "Host: x" is 9 bytes, "X-Big: v..." 9 + v.
+  const auto headers = [](std::size_t total) {
+    return "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(total - 9 - 9, 'b') +
+           "\r\n\r\n";
+  };
+  EXPECT_EQ(StatusLine(RoundTrip(headers(16384))), "HTTP/1.1 200 OK");
+  EXPECT_EQ(StatusLine(RoundTrip(headers(16385))), "HTTP/1.1 431 Request Header Fields Too Large");
+}
+
 std::string WithHeaders(int count) {
   std::string req = "GET /hello HTTP/1.1\r\nHost: x\r\n";
   for (int i = 1; i < count; ++i) req += "X-H" + std::to_string(i) + ": v\r\n";
