@@ -1,5 +1,6 @@
 #include "common/duration.h"
 
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <string>
@@ -21,10 +22,14 @@ constexpr std::string_view kForm = "expected a number and a unit (us, ms, s, m, 
 }  // namespace
 
 absl::StatusOr<absl::Duration> ParseDuration(std::string_view text) {
-  static const Unit kUnits[] = {
-      {"us", absl::Microseconds(1)}, {"ms", absl::Milliseconds(1)}, {"s", absl::Seconds(1)},
-      {"m", absl::Minutes(1)},       {"h", absl::Hours(1)},         {"d", absl::Hours(24)},
-  };
+  static const std::array<Unit, 6> kUnits = {{
+      {"us", absl::Microseconds(1)},
+      {"ms", absl::Milliseconds(1)},
+      {"s", absl::Seconds(1)},
+      {"m", absl::Minutes(1)},
+      {"h", absl::Hours(1)},
+      {"d", absl::Hours(24)},
+  }};
   std::size_t digits = 0;
   while (digits < text.size() &&
          ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.')) {
@@ -47,10 +52,14 @@ absl::StatusOr<absl::Duration> ParseDuration(std::string_view text) {
 }
 
 std::string FormatDuration(absl::Duration d) {
-  static const Unit kLargestFirst[] = {
-      {"d", absl::Hours(24)},  {"h", absl::Hours(1)},         {"m", absl::Minutes(1)},
-      {"s", absl::Seconds(1)}, {"ms", absl::Milliseconds(1)}, {"us", absl::Microseconds(1)},
-  };
+  static const std::array<Unit, 6> kLargestFirst = {{
+      {"d", absl::Hours(24)},
+      {"h", absl::Hours(1)},
+      {"m", absl::Minutes(1)},
+      {"s", absl::Seconds(1)},
+      {"ms", absl::Milliseconds(1)},
+      {"us", absl::Microseconds(1)},
+  }};
   if (d == absl::ZeroDuration()) return "0s";
   for (const Unit& u : kLargestFirst) {
     if (d % u.size == absl::ZeroDuration()) {

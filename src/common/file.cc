@@ -1,10 +1,10 @@
 #include "common/file.h"
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -20,7 +20,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int err = errno;
-    const std::string message = fmt::format("cannot read {}: {}", path, std::strerror(err));
+    const std::string message =
+        fmt::format("cannot read {}: {}", path, std::generic_category().message(err));
     if (err == ENOENT) return absl::NotFoundError(message);
     if (err == EACCES) return absl::PermissionDeniedError(message);
     return absl::UnavailableError(message);

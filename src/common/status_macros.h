@@ -30,11 +30,14 @@
 #define ASSIGN_OR_RETURN(lhs, rexpr) \
   INGESTD_ASSIGN_OR_RETURN_IMPL(INGESTD_STATUS_CONCAT(ingestd_statusor_, __LINE__), lhs, rexpr)
 
+// `lhs` may be a declaration, so it cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define INGESTD_ASSIGN_OR_RETURN_IMPL(statusor, lhs, rexpr) \
   auto statusor = (rexpr);                                  \
   if (!statusor.ok()) {                                     \
     return std::move(statusor).status();                    \
   }                                                         \
   lhs = *std::move(statusor)
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // INGESTD_COMMON_STATUS_MACROS_H_

@@ -370,18 +370,15 @@ asio::awaitable<error_code> Session::Write(Response& response, bool head_only) {
 
 asio::awaitable<void> Session::AnswerParseError(const error_code& ec,
                                                 internal::RequestParser& parser) {
-  const bool nothing_received = buffer_.size() == 0;
   if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
       ec == asio::error::eof || ec == asio::error::connection_reset ||
-      ec == asio::error::operation_aborted) {
-    co_return;  // the client went away (or we are shutting down): nobody to answer
+      ec == asio::error::operation_aborted || ec == beast::error::timeout) {
+    // The client went away, or was too slow (tcp_stream has closed the socket on its
+    // deadline), or we are shutting down: nobody to answer.
+    co_return;
   }
   Response response;
-  if (ec == beast::error::timeout) {
-    if (nothing_received) co_return;
-    response =
-        MakeError(Status::request_timeout, "request_timeout", "the request did not arrive in time");
-  } else if (ec == bhttp::error::header_limit) {
+  if (ec == bhttp::error::header_limit) {
     if (parser.limit_broken() == internal::LimitBroken::kNone) {
       const auto data = buffer_.cdata();
       parser.ClassifyHeaderOverflow(

@@ -24,12 +24,13 @@ struct ListQuery {
   std::size_t limit;
   std::string cursor;
   bool html = false;
+  bool format_given = false;  // ?format= decides; the Accept header does not
   bool limit_given = false;
 };
 
 absl::StatusOr<ListQuery> ParseListQuery(std::string_view target, std::size_t default_limit,
                                          std::size_t max_limit) {
-  ListQuery out{default_limit, "", false, false};
+  ListQuery out{.limit = default_limit};
   auto url = ParseTarget(target, "query string");
   if (!url.ok()) return url.status();
   for (const auto& param : url->encoded_params()) {
@@ -50,11 +51,11 @@ absl::StatusOr<ListQuery> ParseListQuery(std::string_view target, std::size_t de
       if (out.cursor.empty()) return absl::InvalidArgumentError("cursor is not valid");
     } else if (key == "format") {
       const std::string value = param.value.decode();
-      if (value == "html") {
-        out.html = true;
-      } else if (value != "json") {
+      if (value != "html" && value != "json") {
         return absl::InvalidArgumentError("format must be html or json");
       }
+      out.html = value == "html";
+      out.format_given = true;
     }
   }
   return out;
@@ -153,7 +154,7 @@ void Endpoint::List(const http::Request& request, std::string_view target,
     return;
   }
   ListQuery list = *std::move(parsed);
-  if (!list.html) list.html = PrefersHtml(request[http::bhttp::field::accept]);
+  if (!list.format_given) list.html = PrefersHtml(request[http::bhttp::field::accept]);
   store::ScanRequest scan{.limit = list.limit, .cursor = list.cursor};
   store_.Scan(std::move(scan), [list, respond = std::move(respond)](
                                    absl::StatusOr<store::Page> page) mutable {

@@ -1,5 +1,6 @@
 #include "ingest/fields.h"
 
+#include <array>
 #include <string>
 
 #include <boost/json/basic_parser_impl.hpp>
@@ -47,6 +48,8 @@ absl::Status AddParams(const boost::urls::params_encoded_view& params, Fields& f
 
 // A streaming (SAX) reader of the JSON body: it sees every top-level key, so a key given twice
 // is caught (a DOM parser would silently keep one), and it builds no document.
+// Member names and signatures are Boost.JSON's handler concept.
+// NOLINTBEGIN(readability-identifier-naming,readability-convert-member-functions-to-static)
 class FieldsJsonHandler {
  public:
   static constexpr std::size_t max_array_size = -1;
@@ -64,11 +67,13 @@ class FieldsJsonHandler {
   bool on_array_end(std::size_t, boost::system::error_code&) { return Close(); }
   bool on_object_begin(boost::system::error_code& ec) { return Open(ec, true); }
   bool on_object_end(std::size_t, boost::system::error_code&) { return Close(); }
-  bool on_string_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+  bool on_string_part(boost::json::string_view s, std::size_t, boost::system::error_code& ec) {
+    if (depth_ == 0) return NotAnObject(ec);
     if (Capturing()) value_.append(s.data(), s.size());
     return true;
   }
   bool on_string(boost::json::string_view s, std::size_t, boost::system::error_code& ec) {
+    if (depth_ == 0) return NotAnObject(ec);
     if (!Capturing()) return true;
     value_.append(s.data(), s.size());
     const absl::Status set = Set(fields_, *field_, std::move(value_));
@@ -152,8 +157,9 @@ class FieldsJsonHandler {
   std::string key_;
   std::string value_;
   std::optional<std::size_t> field_;  // the field whose value comes next (depth 1)
-  int seen_[kFieldNames.size()] = {};
+  std::array<int, kFieldNames.size()> seen_ = {};
 };
+// NOLINTEND(readability-identifier-naming,readability-convert-member-functions-to-static)
 
 absl::Status AddJson(std::string_view text, Fields& fields) {
   boost::json::basic_parser<FieldsJsonHandler> parser(boost::json::parse_options{}, fields);
