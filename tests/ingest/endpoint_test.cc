@@ -426,6 +426,9 @@ TEST_F(EndpointTest, HtmlByAccept) {
   EXPECT_THAT(browser.body(), HasSubstr("a@b.com"));
   Response curl = Get("/", "*/*");
   EXPECT_EQ(curl[http::bhttp::field::content_type], "application/json");
+  // An explicit ?format= wins over the Accept header.
+  Response forced = Get("/?format=json", "text/html,application/xhtml+xml,*/*;q=0.8");
+  EXPECT_EQ(forced[http::bhttp::field::content_type], "application/json");
 }
 
 TEST_F(EndpointTest, HeadLists) {

@@ -177,6 +177,10 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, ExtractFieldsErrorTest,
     ::testing::Values(
         ErrorCase{"DuplicateInQuery", {.target = "/?email=a&email=b"}, kInvalid, "\"email\""},
+        ErrorCase{"JsonTopLevelString",
+                  {.target = "/", .content_type = kJson, .body = "\"x\""},
+                  kInvalid,
+                  "must be an object"},
         ErrorCase{
             "DuplicateEmptyInQuery", {.target = "/?pincode&pincode="}, kInvalid, "more than once"},
         ErrorCase{"DuplicateInForm",
