@@ -22,5 +22,5 @@ ctest --test-dir build/dev --output-on-failure -j "$jobs" -L unit
 
 stage "fuzz runs (libFuzzer, ${INGESTD_FUZZ_SECONDS:-20}s each)"
 cmake --preset fuzz -DINGESTD_FUZZ_SECONDS="${INGESTD_FUZZ_SECONDS:-20}" >/dev/null
-cmake --build --preset fuzz -j "$jobs"
+cmake --build --preset fuzz -j "$jobs" --target fuzzers
 ctest --test-dir build/fuzz --output-on-failure -j "$jobs" -L fuzz
