@@ -29,7 +29,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // here: some (?i) classes and \W folds). A clean refusal is the contract ("a pattern it
     // cannot generate for is a clear error"); what must never happen is a wrong value below.
     return 0;
-    return 0;
   }
   ingestd::loadgen::Rng rng(size);
   std::set<std::string> seen;
