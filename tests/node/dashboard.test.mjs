@@ -254,3 +254,48 @@ test('favicon and data endpoint answer without errors', async () => {
   assert.equal(bad.status, 400);
   assert.ok((await bad.json()).error);
 });
+
+// The seed's other future plan: the list as an HTML page of cards, as a browser shows it.
+test('the HTML list shows cards, hostile values as text, and a working next link', async () => {
+  const hostile = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>`;
+  const tag = `cards${process.pid}`;
+  const emails = [`${tag}a@example.com`, `${tag}b@example.com`, `${tag}c@example.com`];
+  for (const [i, email] of emails.entries()) {
+    const r = await fetch(`${baseUrl}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user_name: i === 0 ? hostile : `Card ${i}`, email, pincode: '123456' }),
+    });
+    assert.ok(r.status === 201 || r.status === 200, `ingest answered ${r.status}`);
+  }
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = watchErrors(page);
+  let dialogs = 0;
+  page.on('dialog', async (d) => { dialogs++; await d.dismiss(); });
+  try {
+    // A browser's Accept header alone selects HTML; two cards per page.
+    await page.goto(`${baseUrl}/?limit=2`);
+    assert.match(await page.title(), /items/i);
+    assert.equal(await page.locator('article.card').count(), 2);
+
+    // Walk the pages by clicking "Next page" until the hostile card shows up.
+    let found = false;
+    for (let hops = 0; hops < 200 && !found; hops++) {
+      const names = await page.locator('article.card h2').allTextContents();
+      found = names.includes(hostile);
+      if (found) break;
+      const next = page.locator('a[rel="next"]');
+      if ((await next.count()) === 0) break;
+      await Promise.all([page.waitForLoadState('load'), next.click()]);
+      assert.ok((await page.locator('article.card').count()) >= 1, 'every page shows cards');
+    }
+    assert.ok(found, 'the card with the hostile user_name is listed, as text');
+    assert.equal(await page.evaluate(() => window.__xss), undefined, 'no injected code ran');
+    assert.equal(await page.locator('article.card img, article.card script').count(), 0);
+    assert.equal(dialogs, 0);
+    await page.screenshot({ path: path.join(OUTPUT, 'list-cards.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
