@@ -144,6 +144,12 @@ int Serve(const ServeFlags& flags) {
         break;
     }
   };
+  endpoint_options.on_execution = [&metrics](bool succeeded, absl::Duration duration,
+                                             std::int64_t transitions) {
+    metrics.RecordWorkflow(
+        succeeded ? metrics::WorkflowStatus::kSucceeded : metrics::WorkflowStatus::kFailed,
+        duration, static_cast<std::uint64_t>(transitions));
+  };
   ingest::Endpoint endpoint(*store, *std::move(compiled), std::move(endpoint_options));
   http::Router router;
   router.Add("/", {http::Verb::get, http::Verb::put, http::Verb::post},

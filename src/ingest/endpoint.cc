@@ -120,7 +120,11 @@ void Endpoint::Ingest(Fields fields, http::Responder respond) const {
                                                         .pincode = std::move(fields.pincode)});
   workflow::Execute(
       workflow_, std::move(input), options_.execution,
-      [this, respond = std::move(respond)](workflow::ExecutionResult result) mutable {
+      [this, started = absl::Now(),
+       respond = std::move(respond)](workflow::ExecutionResult result) mutable {
+        if (options_.on_execution) {
+          options_.on_execution(result.succeeded, absl::Now() - started, result.transitions);
+        }
         workflow::IngestOutcome outcome = workflow::InterpretIngestResult(std::move(result));
         switch (outcome.kind) {
           case workflow::IngestOutcome::Kind::kStored:

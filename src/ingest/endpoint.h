@@ -10,6 +10,7 @@
 #ifndef INGESTD_INGEST_ENDPOINT_H_
 #define INGESTD_INGEST_ENDPOINT_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "absl/time/time.h"
 #include "http/handler.h"
 #include "ingest/fields.h"
 #include "store/store.h"
@@ -31,6 +33,10 @@ struct EndpointOptions {
   std::size_t max_limit = 1000;
   // Called once per ingest with its outcome (for metrics). Any thread; must be cheap.
   std::function<void(Outcome)> on_outcome;
+  // Called once per ingest workflow execution (for metrics): whether it succeeded, how long
+  // it took, how many states it entered. Any thread; must be cheap.
+  std::function<void(bool succeeded, absl::Duration duration, std::int64_t transitions)>
+      on_execution;
   // How each ingest's workflow execution runs (clock, scheduler).
   workflow::ExecutionOptions execution;
 };

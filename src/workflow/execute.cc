@@ -757,9 +757,10 @@ void Execute(std::shared_ptr<const Workflow> workflow, json::value input, Execut
                                std::move(once->done)(std::move(r));
                              });
   }
-  auto frame =
-      std::make_shared<Frame>(shared, machine, std::move(input), cancel, [once](ExecutionResult r) {
+  auto frame = std::make_shared<Frame>(
+      shared, machine, std::move(input), cancel, [once, shared](ExecutionResult r) {
         if (once->fired.exchange(true)) return;
+        r.transitions = shared->transitions.load(std::memory_order_relaxed);
         std::move(once->done)(std::move(r));
       });
   frame->Start();

@@ -96,8 +96,9 @@ struct ExecutionOptions {
 
 struct ExecutionResult {
   bool succeeded = false;
-  boost::json::value output;  // when succeeded
-  Failure failure;            // when not: {error, cause}
+  boost::json::value output;     // when succeeded
+  Failure failure;               // when not: {error, cause}
+  std::int64_t transitions = 0;  // states entered (for metrics and cost estimates)
 };
 
 using ExecutionCallback = absl::AnyInvocable<void(ExecutionResult) &&>;
