@@ -247,6 +247,40 @@ echo "nginx stopped"
 
 # ---------------------------------------------------------------------------------------------
 echo
+echo "== 3b. what the state machine costs: ingest through the workflow vs. the same checks in"
+echo "       plain C++ (--ingest-engine direct), -t1 -c32, fresh stores, interleaved, best of 2"
+declare -A engine_best
+for round in 1 2; do
+  for engine in workflow direct; do
+    edata=$tmp/engine-$engine-$round
+    mkdir -p "$edata"
+    eport=$(free_port)
+    "$bin" serve --listen "127.0.0.1:$eport" --data "$edata" --ingest-engine "$engine" \
+      2>"$tmp/ingestd-$engine-$round.log" &
+    epid=$!
+    pids+=("$epid")
+    wait_ready "http://127.0.0.1:$eport/readyz" "$epid" "ingestd ($engine)" || exit 2
+    log=$tmp/wrk-engine-$engine-$round.txt
+    timeout "$wrk_timeout" wrk -t1 -c32 -d"$duration" --latency -s bench/ingest.lua \
+      "http://127.0.0.1:$eport/" -- "engine${engine}${round}" >"$log"
+    read -r r50 q50 q99 errs < <(parse_wrk "$log")
+    bad=$(status_field "$log" non2xx)
+    [[ ${bad:-1} -eq 0 && $errs -eq 0 ]] || warnings+=("WARNING: engine $engine round $round: $bad non-2xx, $errs socket errors")
+    printf '%-9s round %s %12s req/s  p50 %s ms  p99 %s ms\n' "$engine" "$round" "$r50" "$q50" "$q99"
+    if [[ -z ${engine_best[$engine]:-} ]] || python3 -c "import sys; sys.exit(0 if $r50 > ${engine_best[$engine]} else 1)"; then
+      engine_best[$engine]=$r50
+    fi
+    stop_pid "$epid"
+  done
+done
+engine_ratio=$(python3 -c "a, b = ${engine_best[workflow]}, ${engine_best[direct]}; print(f'{a / b:.3f}' if b else 'nan')")
+put "engine_workflow_rps" "${engine_best[workflow]}"
+put "engine_direct_rps" "${engine_best[direct]}"
+put "ratio_workflow_direct" "$engine_ratio"
+printf '%-9s %-14s %12s\n' "ratio" "-t1 -c32" "$engine_ratio (workflow/direct req/s; target >= 0.90)"
+
+# ---------------------------------------------------------------------------------------------
+echo
 echo "== 4. fill the store to $items items (already $ingested from the runs above)"
 need=$((items > ingested ? items - ingested : 0))
 if [[ $need -gt 0 ]]; then
@@ -392,6 +426,8 @@ ratio = float(res["ratio_t1c32"])
 p99 = float(res["ingestd_t1c32_p99_ms"])
 targets = [
     ("ingest req/s >= 50% of nginx at -t1 -c32", f"{ratio * 100:.1f}%", ratio >= 0.5),
+    ("workflow ingest >= 90% of direct C++ checks", f"{float(res['ratio_workflow_direct']) * 100:.1f}%",
+     float(res["ratio_workflow_direct"]) >= 0.9),
     ("ingest p99 < 5 ms at -t1 -c32", f"{p99:.3f} ms", p99 < 5),
     (f"list page of 100 from {items} items: median < 1 ms", f"{res['list_p50_ms']:.3f} ms",
      float(res["list_p50_ms"]) < 1),

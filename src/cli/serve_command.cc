@@ -40,6 +40,7 @@ struct ServeFlags {
   std::string approval_webhook;
   std::string pricing;
   std::string log_level = "info";
+  std::string ingest_engine = "workflow";
   int threads = 0;
   std::size_t max_connections = 10000;
 };
@@ -125,6 +126,12 @@ int Serve(const ServeFlags& flags) {
   spdlog::info("ingest workflow: {}", flags.workflow.empty() ? "built in" : flags.workflow);
 
   ingest::EndpointOptions endpoint_options;
+  if (flags.ingest_engine == "direct") {
+    endpoint_options.engine = ingest::Engine::kDirect;
+    spdlog::warn(
+        "--ingest-engine direct: the workflow's field checks run as plain C++ "
+        "(a benchmark reference, not for production)");
+  }
   endpoint_options.on_outcome = [&metrics](ingest::Outcome outcome) {
     switch (outcome) {
       case ingest::Outcome::kCreated:
@@ -229,6 +236,12 @@ CommandRunner AddServeCommand(CLI::App& root) {
       "URL where pending approvals are announced");
   add("--log-level", flags->log_level, "INGESTD_LOG_LEVEL",
       "trace, debug, info, warn, error or off");
+  // Hidden: only `make bench` uses it, to show what the state machine costs.
+  cmd->add_option("--ingest-engine", flags->ingest_engine,
+                  "workflow (default) or direct: the same checks in plain C++, a benchmark "
+                  "reference")
+      ->check(CLI::IsMember({"workflow", "direct"}))
+      ->group("");
   cmd->add_option("--threads", flags->threads, "IO threads (0 = one per core)")
       ->envname("INGESTD_THREADS")
       ->check(CLI::Range(0, 256))

@@ -82,7 +82,16 @@ http::Response ValidationFailed(const workflow::IngestOutcome& outcome) {
 
 Endpoint::Endpoint(store::Store& store, std::shared_ptr<const workflow::Workflow> ingest_workflow,
                    EndpointOptions options)
-    : store_(store), workflow_(std::move(ingest_workflow)), options_(std::move(options)) {}
+    : store_(store), workflow_(std::move(ingest_workflow)), options_(std::move(options)) {
+  if (options_.engine == Engine::kDirect) {
+    for (workflow::FieldRule& rule : workflow::FieldRules(*workflow_)) {
+      // The rules come from a compiled workflow, whose validator tasks already accepted them.
+      if (auto validator = workflow::FieldValidator::Create(std::move(rule)); validator.ok()) {
+        validators_.push_back(*std::move(validator));
+      }
+    }
+  }
+}
 
 void Endpoint::Report(Outcome outcome) const {
   if (options_.on_outcome) options_.on_outcome(outcome);
@@ -115,6 +124,10 @@ void Endpoint::Handle(http::Request request, http::Responder respond) const {
 }
 
 void Endpoint::Ingest(Fields fields, http::Responder respond) const {
+  if (options_.engine == Engine::kDirect) {
+    IngestDirect(std::move(fields), std::move(respond));
+    return;
+  }
   boost::json::value input = workflow::MakeIngestInput({.user_name = std::move(fields.user_name),
                                                         .email = std::move(fields.email),
                                                         .pincode = std::move(fields.pincode)});
@@ -148,6 +161,42 @@ void Endpoint::Ingest(Fields fields, http::Responder respond) const {
             return;
         }
       });
+}
+
+void Endpoint::IngestDirect(Fields fields, http::Responder respond) const {
+  workflow::IngestOutcome rejected{.kind = workflow::IngestOutcome::Kind::kRejected};
+  for (const workflow::FieldValidator& validator : validators_) {
+    const std::string& name = validator.rule().field;
+    std::optional<std::string> reason = validator.Check(boost::json::value(nullptr));
+    for (std::size_t i = 0; i < kFieldNames.size(); ++i) {
+      if (kFieldNames[i] == name && fields[i].has_value())
+        reason = validator.CheckString(*fields[i]);
+    }
+    if (reason) rejected.fields.emplace_back(name, *std::move(reason));
+  }
+  if (!rejected.fields.empty()) {
+    Report(Outcome::kRejected);
+    rejected.message = "Some fields are invalid; correct the ones listed in \"fields\".";
+    std::move(respond).Send(ValidationFailed(rejected));
+    return;
+  }
+  store::Item item{.id = *fields.email,
+                   .user_name = *std::move(fields.user_name),
+                   .email = *std::move(fields.email),
+                   .pincode = *std::move(fields.pincode)};
+  store_.Put(std::move(item),
+             [this, respond = std::move(respond)](absl::StatusOr<store::PutResult> result) mutable {
+               if (!result.ok()) {
+                 Report(Outcome::kFailed);
+                 std::move(respond).Send(http::MakeErrorFromStatus(result.status()));
+                 return;
+               }
+               const bool created = result->outcome == store::PutOutcome::kCreated;
+               Report(created ? Outcome::kCreated : Outcome::kReplaced);
+               std::move(respond).Send(
+                   http::MakeJson(created ? Status::created : Status::ok,
+                                  boost::json::serialize(workflow::ItemToJson(result->item))));
+             });
 }
 
 void Endpoint::List(const http::Request& request, std::string_view target,

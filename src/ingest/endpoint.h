@@ -22,13 +22,24 @@
 #include "http/handler.h"
 #include "ingest/fields.h"
 #include "store/store.h"
+#include "workflow/builtin_tasks.h"
 #include "workflow/workflow.h"
 
 namespace ingestd::ingest {
 
 enum class Outcome { kCreated, kReplaced, kRejected, kPendingApproval, kFailed };
 
+// How an ingest is validated and stored.
+enum class Engine {
+  kWorkflow,  // run the ingest workflow (the product)
+  // A benchmark reference: the workflow's own field rules checked and the store written in
+  // plain C++, without the state machine, so `make bench` can show what the engine costs.
+  // Only field checks followed by store.put are reproduced; not for production use.
+  kDirect,
+};
+
 struct EndpointOptions {
+  Engine engine = Engine::kWorkflow;
   std::size_t default_limit = 100;
   std::size_t max_limit = 1000;
   // Called once per ingest with its outcome (for metrics). Any thread; must be cheap.
@@ -52,11 +63,13 @@ class Endpoint {
 
  private:
   void Ingest(Fields fields, http::Responder respond) const;
+  void IngestDirect(Fields fields, http::Responder respond) const;
   void List(const http::Request& request, std::string_view target, http::Responder respond) const;
   void Report(Outcome outcome) const;
 
   store::Store& store_;
   std::shared_ptr<const workflow::Workflow> workflow_;
+  std::vector<workflow::FieldValidator> validators_;  // Engine::kDirect only
   EndpointOptions options_;
 };
 
