@@ -444,5 +444,25 @@ TEST_F(EndpointTest, GetIgnoresItsBody) {
   EXPECT_EQ(res.result(), Status::ok) << res.body();  // a list, not 415
 }
 
+// The benchmark reference engine answers like the workflow for the default definition.
+TEST_F(EndpointTest, DirectEngineAnswersLikeTheWorkflow) {
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const workflow::Workflow> ingest,
+                       workflow::CompileText(workflow::DefaultIngestWorkflowText(), tasks_));
+  EndpointOptions options;
+  options.engine = Engine::kDirect;
+  endpoint_ = std::make_unique<Endpoint>(*store_, std::move(ingest), std::move(options));
+
+  Response created = Get("/?user_name=Ann&email=ann@b.com&pincode=1234");
+  EXPECT_EQ(created.result(), Status::created) << created.body();
+  Response replaced = Get("/?user_name=Ann&email=ann@b.com&pincode=12345");
+  EXPECT_EQ(replaced.result(), Status::ok) << replaced.body();
+
+  Response bad = Get("/?email=1ann@b.com&pincode=12");
+  ASSERT_EQ(bad.result(), Status::bad_request);
+  const boost::json::value body = boost::json::parse(bad.body());
+  EXPECT_EQ(body.at("error"), "validation_failed");
+  EXPECT_EQ(body.at("fields").as_object().size(), 3U);  // user_name missing, email, pincode
+}
+
 }  // namespace
 }  // namespace ingestd::ingest
