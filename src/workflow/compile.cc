@@ -179,6 +179,23 @@ class Compiler {
   absl::StatusOr<Template> CompileTemplate(std::string_view state, std::string_view field,
                                            const json::value& v, bool& uses_context) const {
     Template t;
+    if (const json::array* elements = v.if_array()) {
+      // Objects inside arrays are payload templates too ({"list": [{"a.$": "$.x"}]}).
+      bool dynamic = false;
+      for (std::size_t i = 0; i < elements->size(); ++i) {
+        ASSIGN_OR_RETURN(Template element, CompileTemplate(state, fmt::format("{}[{}]", field, i),
+                                                           (*elements)[i], uses_context));
+        dynamic |= element.kind != Template::Kind::kLiteral;
+        t.members.push_back(std::move(element));
+      }
+      if (dynamic) {
+        t.kind = Template::Kind::kArray;
+      } else {
+        t.members.clear();
+        t.literal = v;
+      }
+      return t;
+    }
     if (!v.is_object()) {
       t.literal = v;
       return t;

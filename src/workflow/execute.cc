@@ -102,6 +102,17 @@ bool EvaluateTemplate(const Template& t, const json::value& input, const json::v
       out = std::move(obj);
       return true;
     }
+    case Template::Kind::kArray: {
+      json::array arr;
+      arr.reserve(t.members.size());
+      for (const Template& element : t.members) {
+        json::value v;
+        if (!EvaluateTemplate(element, input, context, v, failure)) return false;
+        arr.push_back(std::move(v));
+      }
+      out = std::move(arr);
+      return true;
+    }
   }
   return false;
 }

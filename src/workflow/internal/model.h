@@ -18,12 +18,12 @@ namespace ingestd::workflow::internal {
 
 // A Parameters / ResultSelector / ItemSelector payload template.
 struct Template {
-  enum class Kind { kLiteral, kPath, kIntrinsic, kObject };
+  enum class Kind { kLiteral, kPath, kIntrinsic, kObject, kArray };
   Kind kind = Kind::kLiteral;
   boost::json::value literal;          // kLiteral
   std::optional<JsonPath> path;        // kPath
   std::optional<Intrinsic> intrinsic;  // kIntrinsic
-  std::vector<Template> members;       // kObject: one per key
+  std::vector<Template> members;       // kObject: one per key; kArray: one per element
   std::string key;                     // as a member: the output key (without ".$")
   std::string source_key;              // the key as written, for error messages
 };
