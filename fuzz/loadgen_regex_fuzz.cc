@@ -3,6 +3,7 @@
 // RE2 fully matches (unique values distinct), else the target aborts.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 #include <string>
@@ -12,6 +13,12 @@
 
 #include "loadgen/internal/regex_parser.h"
 #include "loadgen/regex_generator.h"
+
+// Says what went wrong (for the crash report), then aborts so libFuzzer saves the input.
+[[noreturn]] void Fail(const char* what, const std::string& pattern, const std::string& detail) {
+  std::fprintf(stderr, "%s: pattern \"%s\": %s\n", what, pattern.c_str(), detail.c_str());
+  std::abort();
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 200) return 0;
@@ -34,12 +41,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::set<std::string> seen;
   for (uint64_t i = 0; i < 16; ++i) {
     auto value = gen->Generate(rng);
-    if (value.ok() && !RE2::FullMatch(*value, re)) std::abort();
+    if (value.ok() && !RE2::FullMatch(*value, re)) Fail("Generate", pattern, *value);
     if (gen->supports_unique() && i < gen->unique_capacity()) {
       auto unique = gen->GenerateUnique(i, rng);
-      if (!unique.ok() || !RE2::FullMatch(*unique, re) || !seen.insert(*unique).second) {
-        std::abort();
-      }
+      // A clean refusal (e.g. "$*" followed by text: anchors it cannot place) is allowed.
+      if (!unique.ok()) continue;
+      if (!RE2::FullMatch(*unique, re)) Fail("GenerateUnique mismatch", pattern, *unique);
+      if (!seen.insert(*unique).second) Fail("GenerateUnique duplicate", pattern, *unique);
     }
   }
   return 0;
