@@ -68,9 +68,39 @@ struct Page {
   std::optional<std::string> next_cursor;  // set when more items follow
 };
 
+// A durable workflow execution (one that waits for a callback, or was started through the
+// admin API). The workflow module owns the meaning of `body`; the store keeps it opaque and
+// indexes only the key, the status and the version.
+struct ExecutionRecord {
+  std::string arn;     // the key, 1..kMaxIdBytes bytes
+  std::string status;  // e.g. "WAITING", "RESUMING", "SUCCEEDED", "FAILED", "TIMED_OUT"
+  // Optimistic concurrency: 1 for a new record, bumped by one by every successful write.
+  std::int64_t version = 0;
+  absl::Time updated_at;  // set by the store on every write
+  std::string body;       // JSON text (snapshot, input, output, deadlines ...)
+
+  friend bool operator==(const ExecutionRecord&, const ExecutionRecord&) = default;
+};
+
+struct ExecutionScanRequest {
+  std::string status;       // only records with this status; empty = every record
+  std::size_t limit = 100;  // 1..1000
+  std::string cursor;       // empty = from the start; else an ExecutionPage::next_cursor
+};
+
+struct ExecutionPage {
+  std::vector<ExecutionRecord> records;    // ascending by arn
+  std::optional<std::string> next_cursor;  // set when more records follow
+};
+
 using PutCallback = absl::AnyInvocable<void(absl::StatusOr<PutResult>) &&>;
 using GetCallback = absl::AnyInvocable<void(absl::StatusOr<std::optional<Item>>) &&>;
 using ScanCallback = absl::AnyInvocable<void(absl::StatusOr<Page>) &&>;
+// The record as written (version and updated_at set by the store).
+using ExecutionPutCallback = absl::AnyInvocable<void(absl::StatusOr<ExecutionRecord>) &&>;
+using ExecutionGetCallback =
+    absl::AnyInvocable<void(absl::StatusOr<std::optional<ExecutionRecord>>) &&>;
+using ExecutionScanCallback = absl::AnyInvocable<void(absl::StatusOr<ExecutionPage>) &&>;
 
 // Observations a backend reports for metrics; all optional. Called on store threads.
 struct StoreObserver {
@@ -95,6 +125,23 @@ class Store {
   // One page of items in ascending id order after `request.cursor`. INVALID_ARGUMENT when the
   // cursor does not decode or the limit is out of range.
   virtual void Scan(ScanRequest request, ScanCallback done) = 0;
+
+  // Conditional write of an execution record: with `expected_version` 0 the record must not
+  // exist yet and is written with version 1; otherwise the stored record must have exactly
+  // that version and is replaced by `record` with version expected_version + 1 (record.version
+  // and record.updated_at are ignored). A condition that does not hold is ABORTED (nothing
+  // written): this is what makes a decision on a callback exactly-once, even across
+  // processes sharing a store. Durable before `done`, like Put. INVALID_ARGUMENT for an empty
+  // or over-long arn, or a negative expected_version.
+  virtual void PutExecution(ExecutionRecord record, std::int64_t expected_version,
+                            ExecutionPutCallback done) = 0;
+
+  // The execution record with key `arn`, or nullopt.
+  virtual void GetExecution(std::string arn, ExecutionGetCallback done) = 0;
+
+  // One page of execution records in ascending arn order (optionally only one status).
+  // INVALID_ARGUMENT for a cursor that does not decode or a limit out of range.
+  virtual void ScanExecutions(ExecutionScanRequest request, ExecutionScanCallback done) = 0;
 
   // OK when the store answers a trivial read now (for /readyz). Blocking, short.
   virtual absl::Status Ping() = 0;

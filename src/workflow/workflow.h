@@ -81,6 +81,8 @@ absl::StatusOr<std::shared_ptr<const Workflow>> CompileText(std::string_view jso
 absl::StatusOr<std::shared_ptr<const Workflow>> CompileFile(const std::string& path,
                                                             const TaskRegistry& registry);
 
+class CallbackSink;
+
 struct ExecutionOptions {
   // Execution name ($$.Execution.Name); a random UUID when empty (and $$ is used).
   std::string name;
@@ -92,10 +94,19 @@ struct ExecutionOptions {
   Scheduler* scheduler = nullptr;        // null: DefaultScheduler()
   // Guard against endless loops: the run fails with States.Runtime after this many states.
   std::int64_t max_transitions = 25000;
+  // Where an execution reaching a ".waitForTaskToken" Task goes to wait (DurableExecutions).
+  // Null: such a Task fails with States.Runtime.
+  CallbackSink* callbacks = nullptr;
+  // The ARN's region and account (arn:aws:states:<region>:<account>:execution:<sm>:<name>).
+  std::string region = "local";
+  std::string account = "000000000000";
 };
 
 struct ExecutionResult {
   bool succeeded = false;
+  // The execution stopped at a callback task and now waits durably (succeeded is false).
+  bool waiting = false;
+  std::string execution;  // its ARN, when waiting
   boost::json::value output;     // when succeeded
   Failure failure;               // when not: {error, cause}
   std::int64_t transitions = 0;  // states entered (for metrics and cost estimates)
@@ -107,6 +118,35 @@ using ExecutionCallback = absl::AnyInvocable<void(ExecutionResult) &&>;
 // called exactly once.
 void Execute(std::shared_ptr<const Workflow> workflow, boost::json::value input,
              ExecutionOptions options, ExecutionCallback done);
+
+// An execution parked at a ".waitForTaskToken" Task: everything needed to continue it.
+struct Suspension {
+  std::string execution;  // ARN
+  std::string name;       // execution name
+  std::string token;      // $$.Task.Token
+  std::string state;      // the Task state's name
+  boost::json::value parameters;  // the Task's effective Parameters (with the token)
+  std::optional<absl::Time> task_deadline;       // TimeoutSeconds
+  std::optional<double> heartbeat_seconds;       // HeartbeatSeconds
+  std::optional<absl::Time> execution_deadline;  // the state machine's TimeoutSeconds
+  absl::Time start_time;                         // of the execution
+  boost::json::value execution_input;
+  boost::json::value snapshot;  // opaque: what Resume takes
+};
+
+// Receives executions that park at a callback task. `Suspend` must make the suspension
+// durable, then call `persisted` (OK, or an error that the Task fails with).
+class CallbackSink {
+ public:
+  virtual ~CallbackSink() = default;
+  virtual void Suspend(Suspension suspension, absl::AnyInvocable<void(absl::Status) &&> persisted) = 0;
+};
+
+// Continues a suspended execution with the callback's result (a success output, or an error
+// such as States.Timeout), exactly as if the Task had completed with it: ResultSelector,
+// ResultPath, Retry and Catch apply. `snapshot` is Suspension::snapshot.
+void Resume(std::shared_ptr<const Workflow> workflow, const boost::json::value& snapshot,
+            TaskResult result, ExecutionOptions options, ExecutionCallback done);
 
 // Runs an execution and blocks until it ends. For the CLI and tools, never for a server thread.
 ExecutionResult ExecuteAndWait(std::shared_ptr<const Workflow> workflow, boost::json::value input,
