@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -134,14 +135,23 @@ class Store {
   // processes sharing a store. Durable before `done`, like Put. INVALID_ARGUMENT for an empty
   // or over-long arn, or a negative expected_version.
   virtual void PutExecution(ExecutionRecord record, std::int64_t expected_version,
-                            ExecutionPutCallback done) = 0;
+                            ExecutionPutCallback done) {
+    (void)record, (void)expected_version;
+    std::move(done)(absl::UnimplementedError("execution records: not implemented yet"));
+  }
 
   // The execution record with key `arn`, or nullopt.
-  virtual void GetExecution(std::string arn, ExecutionGetCallback done) = 0;
+  virtual void GetExecution(std::string arn, ExecutionGetCallback done) {
+    (void)arn;
+    std::move(done)(absl::UnimplementedError("execution records: not implemented yet"));
+  }
 
   // One page of execution records in ascending arn order (optionally only one status).
   // INVALID_ARGUMENT for a cursor that does not decode or a limit out of range.
-  virtual void ScanExecutions(ExecutionScanRequest request, ExecutionScanCallback done) = 0;
+  virtual void ScanExecutions(ExecutionScanRequest request, ExecutionScanCallback done) {
+    (void)request;
+    std::move(done)(absl::UnimplementedError("execution records: not implemented yet"));
+  }
 
   // OK when the store answers a trivial read now (for /readyz). Blocking, short.
   virtual absl::Status Ping() = 0;
