@@ -1,5 +1,6 @@
 #include "store/memory_store.h"
 
+#include <cstdint>
 #include <iterator>
 #include <optional>
 #include <utility>
@@ -94,6 +95,100 @@ void MemoryStore::Scan(ScanRequest request, ScanCallback done) {
         page.items.push_back(it->second);
       }
       if (it != items_.end()) page.next_cursor = EncodeCursor(page.items.back().id);
+    }
+    std::move(done)(std::move(page));
+  });
+}
+
+void MemoryStore::PutExecution(ExecutionRecord record, std::int64_t expected_version,
+                               ExecutionPutCallback done) {
+  if (!Accepting()) {
+    executor_.Post(
+        [done = std::move(done)]() mutable { std::move(done)(internal::ClosedError()); });
+    return;
+  }
+  executor_.Post(
+      [this, record = std::move(record), expected_version, done = std::move(done)]() mutable {
+        if (absl::Status s = internal::ValidateExecutionPut(record, expected_version); !s.ok()) {
+          std::move(done)(std::move(s));
+          return;
+        }
+        const absl::Time start = absl::Now();
+        absl::Status conflict;
+        {
+          internal::MutexLock lock(&mu_);
+          auto it = executions_.find(record.arn);
+          std::optional<std::int64_t> current;
+          if (it != executions_.end()) current = it->second.version;
+          if (current.value_or(0) != expected_version) {
+            conflict = internal::ExecutionConflictError(record.arn, expected_version, current);
+          } else {
+            record.version = expected_version + 1;
+            record.updated_at = internal::TruncateToMicros(clock_.Now());
+            if (it == executions_.end()) {
+              executions_.emplace(record.arn, record);
+            } else {
+              it->second = record;
+            }
+          }
+        }
+        if (observer_.on_commit) observer_.on_commit(1, absl::Now() - start, true);
+        if (!conflict.ok()) {
+          std::move(done)(std::move(conflict));
+        } else {
+          std::move(done)(std::move(record));
+        }
+      });
+}
+
+void MemoryStore::GetExecution(std::string arn, ExecutionGetCallback done) {
+  const bool accepting = Accepting();
+  executor_.Post([this, accepting, arn = std::move(arn), done = std::move(done)]() mutable {
+    if (!accepting) {
+      std::move(done)(internal::ClosedError());
+      return;
+    }
+    if (absl::Status s = internal::ValidateArn(arn); !s.ok()) {
+      std::move(done)(std::move(s));
+      return;
+    }
+    std::optional<ExecutionRecord> found;
+    {
+      internal::MutexLock lock(&mu_);
+      if (auto it = executions_.find(arn); it != executions_.end()) found = it->second;
+    }
+    std::move(done)(std::move(found));
+  });
+}
+
+void MemoryStore::ScanExecutions(ExecutionScanRequest request, ExecutionScanCallback done) {
+  const bool accepting = Accepting();
+  executor_.Post([this, accepting, request = std::move(request), done = std::move(done)]() mutable {
+    if (!accepting) {
+      std::move(done)(internal::ClosedError());
+      return;
+    }
+    absl::StatusOr<std::string> after = internal::ValidateExecutionScan(request);
+    if (!after.ok()) {
+      std::move(done)(after.status());
+      return;
+    }
+    ExecutionPage page;
+    {
+      internal::MutexLock lock(&mu_);
+      auto matches = [&](const ExecutionRecord& r) {
+        return request.status.empty() || r.status == request.status;
+      };
+      auto it = after->empty() ? executions_.begin() : executions_.upper_bound(*after);
+      for (; it != executions_.end(); ++it) {
+        if (!matches(it->second)) continue;
+        if (page.records.size() == request.limit) {
+          // Another matching record follows this full page.
+          page.next_cursor = EncodeCursor(page.records.back().arn);
+          break;
+        }
+        page.records.push_back(it->second);
+      }
     }
     std::move(done)(std::move(page));
   });

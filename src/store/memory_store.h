@@ -3,12 +3,14 @@
 //
 //   auto store = std::make_unique<MemoryStore>(StoreOptions{.clock = &manual_clock});
 //   store->Put(item, [](absl::StatusOr<PutResult> r) { ... });  // runs on the store's thread
+//   store->PutExecution(record, 0, [](absl::StatusOr<ExecutionRecord> r) { ... });
 //
 // Thread-safety: as Store. Every operation runs, in call order, on one thread the store owns;
 // callbacks run there too.
 #ifndef INGESTD_STORE_MEMORY_STORE_H_
 #define INGESTD_STORE_MEMORY_STORE_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -29,6 +31,10 @@ class MemoryStore final : public Store {
   void Put(Item item, PutCallback done) override;
   void Get(std::string id, GetCallback done) override;
   void Scan(ScanRequest request, ScanCallback done) override;
+  void PutExecution(ExecutionRecord record, std::int64_t expected_version,
+                    ExecutionPutCallback done) override;
+  void GetExecution(std::string arn, ExecutionGetCallback done) override;
+  void ScanExecutions(ExecutionScanRequest request, ExecutionScanCallback done) override;
   absl::Status Ping() override;
   void Close() override;
 
@@ -41,6 +47,7 @@ class MemoryStore final : public Store {
   mutable internal::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, Item> items_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, ExecutionRecord> executions_ ABSL_GUARDED_BY(mu_);
 
   // Last member: its thread stops before the members above are destroyed.
   internal::SerialExecutor executor_;

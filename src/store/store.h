@@ -1,6 +1,8 @@
 // The storage interface every backend implements: asynchronous, keyed by item id, with
 // conditional-free upserts that report whether they created or replaced, point reads, and
-// keyset-paginated scans with an opaque cursor. Nothing SQL- or DynamoDB-specific leaks out.
+// keyset-paginated scans with an opaque cursor. Beside the items it keeps execution records
+// (durable workflow executions) with conditional, versioned writes. Nothing SQL- or
+// DynamoDB-specific leaks out.
 //
 //   StoreOptions options;
 //   options.data_dir = "ingestd-data";
@@ -8,14 +10,27 @@
 //   store->Put(item, [](absl::StatusOr<PutResult> r) {
 //     // Runs on a store thread once the item is durable (or the commit failed).
 //   });
+//   store->PutExecution(record, /*expected_version=*/0, [](absl::StatusOr<ExecutionRecord> r) {
+//     // OK: created with version 1. ABORTED: it already existed; nothing was written.
+//   });
 //
 // Backends: store/sqlite_store.h (embedded, durable, group commit), store/memory_store.h
 // (volatile; the contract's reference and a stand-in in tests). Cursors: store/cursor.h.
 //
+// Execution records are shaped to map onto DynamoDB later: a table with partition key `arn`
+// and attributes status, version, updated_at, body (one item, so a body must stay well under
+// DynamoDB's 400 KB item limit); PutExecution is a PutItem with the condition
+// `attribute_not_exists(arn)` (expected_version 0) or `version = :expected`, a failed
+// condition (ConditionalCheckFailedException) being ABORTED; GetExecution a consistent
+// GetItem; ScanExecutions by status a Query of a global secondary index (partition key status,
+// sort key arn), and without status a Query of an index with a constant partition key and sort
+// key arn. The index reads of DynamoDB are eventually consistent, which the contract of
+// ScanExecutions allows (see there); nothing relies on a transaction across records.
+//
 // Thread-safety: every method may be called from any thread. Callbacks run on a thread owned
 // by the store, never inline in the caller, and must not block; hand work back to your own
 // executor (the HTTP layer posts to the connection's io_context). A callback may call Put,
-// Get and Scan, but must not call Close() or destroy the store.
+// Get, Scan and the execution methods, but must not call Close() or destroy the store.
 #ifndef INGESTD_STORE_STORE_H_
 #define INGESTD_STORE_STORE_H_
 
@@ -36,8 +51,11 @@
 
 namespace ingestd::store {
 
-// The longest id a store accepts, in bytes (so that a cursor stays short).
+// The longest id (and execution arn) a store accepts, in bytes (so that a cursor stays short).
 inline constexpr std::size_t kMaxIdBytes = 1024;
+
+// The longest execution status a store accepts, in bytes.
+inline constexpr std::size_t kMaxExecutionStatusBytes = 128;
 
 // One stored record (API.md: {"id","user_name","email","pincode","created_at","updated_at"}).
 // Values are kept byte-exact as received.
@@ -73,8 +91,10 @@ struct Page {
 // admin API). The workflow module owns the meaning of `body`; the store keeps it opaque and
 // indexes only the key, the status and the version.
 struct ExecutionRecord {
-  std::string arn;     // the key, 1..kMaxIdBytes bytes
-  std::string status;  // e.g. "WAITING", "RESUMING", "SUCCEEDED", "FAILED", "TIMED_OUT"
+  std::string arn;  // the key, 1..kMaxIdBytes bytes
+  // 1..kMaxExecutionStatusBytes bytes (an index key; DynamoDB refuses empty ones), e.g.
+  // "WAITING", "RESUMING", "SUCCEEDED", "FAILED", "TIMED_OUT".
+  std::string status;
   // Optimistic concurrency: 1 for a new record, bumped by one by every successful write.
   std::int64_t version = 0;
   absl::Time updated_at;  // set by the store on every write
@@ -130,24 +150,33 @@ class Store {
   // Conditional write of an execution record: with `expected_version` 0 the record must not
   // exist yet and is written with version 1; otherwise the stored record must have exactly
   // that version and is replaced by `record` with version expected_version + 1 (record.version
-  // and record.updated_at are ignored). A condition that does not hold is ABORTED (nothing
-  // written): this is what makes a decision on a callback exactly-once, even across
-  // processes sharing a store. Durable before `done`, like Put. INVALID_ARGUMENT for an empty
-  // or over-long arn, or a negative expected_version.
+  // and record.updated_at are ignored; the store sets updated_at, microsecond precision). A
+  // condition that does not hold is ABORTED (nothing written; the message names the stored
+  // version): this is what makes a decision on a callback exactly-once, even across processes
+  // sharing a store. Of concurrent writes expecting the same version exactly one succeeds.
+  // Writes are applied in the order the calls are made. Durable before `done` runs with the
+  // record as stored, like Put; UNAVAILABLE when the commit failed (then nothing is known to
+  // be written: read the record again). INVALID_ARGUMENT for an empty or over-long arn, an
+  // empty or over-long status, or a negative expected_version. Exactly one call of `done`.
   virtual void PutExecution(ExecutionRecord record, std::int64_t expected_version,
                             ExecutionPutCallback done) {
     (void)record, (void)expected_version;
     std::move(done)(absl::UnimplementedError("execution records: not implemented yet"));
   }
 
-  // The execution record with key `arn`, or nullopt.
+  // The execution record with key `arn`, or nullopt; it reflects every write whose `done`
+  // has run. INVALID_ARGUMENT for an empty or over-long arn.
   virtual void GetExecution(std::string arn, ExecutionGetCallback done) {
     (void)arn;
     std::move(done)(absl::UnimplementedError("execution records: not implemented yet"));
   }
 
-  // One page of execution records in ascending arn order (optionally only one status).
-  // INVALID_ARGUMENT for a cursor that does not decode or a limit out of range.
+  // One page of execution records in ascending arn order after `request.cursor`, only those
+  // with `request.status` when it is set. A record that keeps its status during a paginated
+  // scan is returned exactly once; one whose status changes meanwhile may be missed or show
+  // either status (a scan is no snapshot, and a DynamoDB index lags a little behind writes).
+  // INVALID_ARGUMENT for a cursor that does not decode, a limit out of range, or an over-long
+  // status filter.
   virtual void ScanExecutions(ExecutionScanRequest request, ExecutionScanCallback done) {
     (void)request;
     std::move(done)(absl::UnimplementedError("execution records: not implemented yet"));

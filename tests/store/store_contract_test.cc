@@ -1,5 +1,8 @@
 // The Store contract, run over every backend.
 #include <atomic>
+#include <cstdint>
+#include <latch>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -22,24 +25,37 @@ namespace ingestd::store {
 namespace {
 
 using ::ingestd::store::testing::GetAndWait;
+using ::ingestd::store::testing::GetExecutionAndWait;
+using ::ingestd::store::testing::MakeExecution;
 using ::ingestd::store::testing::MakeItem;
 using ::ingestd::store::testing::PutAndWait;
+using ::ingestd::store::testing::PutExecutionAndWait;
 using ::ingestd::store::testing::ScanAndWait;
+using ::ingestd::store::testing::ScanExecutionsAndWait;
 using ::ingestd::testing::IsOk;
 using ::ingestd::testing::StatusIs;
 using ::testing::Optional;
 
 struct MemoryBackend {
   static constexpr const char* kUri = "memory:";
+  static constexpr bool kHasExecutions = true;
 };
 struct SqliteBackend {
   static constexpr const char* kUri = "sqlite:";
+  static constexpr bool kHasExecutions = false;  // TEMPORARY: until the SQLite tables land
 };
 
 template <typename Backend>
 class StoreContractTest : public ::testing::Test {
  protected:
   StoreContractTest() : clock_(absl::FromUnixMicros(1'700'000'000'123'456)) { Reopen(); }
+
+  void SetUp() override {
+    const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    if (!Backend::kHasExecutions && name.find("Execution") != std::string::npos) {
+      GTEST_SKIP() << "TEMPORARY: execution records are not in this backend yet";
+    }
+  }
 
   void Reopen() {
     store_.reset();
@@ -275,6 +291,11 @@ TYPED_TEST(StoreContractTest, CloseDrainsPendingPutsThenRefuses) {
   EXPECT_THAT(GetAndWait(*this->store_, "drain0"), StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(ScanAndWait(*this->store_, {}), StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(this->store_->Ping(), StatusIs(absl::StatusCode::kUnavailable));
+  if (!TypeParam::kHasExecutions) return;
+  EXPECT_THAT(PutExecutionAndWait(*this->store_, MakeExecution("late"), 0),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(GetExecutionAndWait(*this->store_, "late"), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(ScanExecutionsAndWait(*this->store_, {}), StatusIs(absl::StatusCode::kUnavailable));
   this->store_->Close();  // idempotent
 }
 
@@ -293,6 +314,304 @@ TYPED_TEST(StoreContractTest, CallbacksMayCallTheStore) {
   done.WaitForNotification();
   ASSERT_THAT(*got, IsOk());
   EXPECT_TRUE(got->value().has_value());
+}
+
+// --- Execution records ---
+
+TYPED_TEST(StoreContractTest, ExecutionCreateWithExpectedZeroIsVersionOne) {
+  Store& store = *this->store_;
+  ExecutionRecord record = MakeExecution("arn:exec:1", "WAITING", R"({"token":"t1"})");
+  record.version = 42;                         // ignored
+  record.updated_at = absl::InfiniteFuture();  // ignored
+  this->clock_.Set(absl::FromUnixNanos(1'700'000'000'000'000'999));
+  ASSERT_OK_AND_ASSIGN(ExecutionRecord written, PutExecutionAndWait(store, record, 0));
+  EXPECT_EQ(written.arn, "arn:exec:1");
+  EXPECT_EQ(written.status, "WAITING");
+  EXPECT_EQ(written.body, R"({"token":"t1"})");
+  EXPECT_EQ(written.version, 1);
+  EXPECT_EQ(written.updated_at, absl::FromUnixMicros(1'700'000'000'000'000));
+  EXPECT_THAT(GetExecutionAndWait(store, "arn:exec:1"), IsOk());
+  EXPECT_THAT(*GetExecutionAndWait(store, "arn:exec:1"), Optional(written));
+  EXPECT_EQ(this->committed_.load(), 1u);
+}
+
+TYPED_TEST(StoreContractTest, ExecutionCreateTwiceIsAbortedAndKeepsTheFirst) {
+  Store& store = *this->store_;
+  ASSERT_OK_AND_ASSIGN(ExecutionRecord first,
+                       PutExecutionAndWait(store, MakeExecution("arn:x", "WAITING", "first"), 0));
+  this->clock_.Advance(absl::Seconds(1));
+  EXPECT_THAT(PutExecutionAndWait(store, MakeExecution("arn:x", "FAILED", "second"), 0),
+              StatusIs(absl::StatusCode::kAborted, ::testing::HasSubstr("already exists")));
+  EXPECT_THAT(*GetExecutionAndWait(store, "arn:x"), Optional(first));
+}
+
+TYPED_TEST(StoreContractTest, ExecutionUpdateWithTheRightVersionBumpsIt) {
+  Store& store = *this->store_;
+  const absl::Time t0 = this->clock_.Now();
+  ASSERT_OK_AND_ASSIGN(ExecutionRecord v1,
+                       PutExecutionAndWait(store, MakeExecution("arn:u", "WAITING", "b1"), 0));
+  this->clock_.Advance(absl::Seconds(3));
+  ASSERT_OK_AND_ASSIGN(ExecutionRecord v2,
+                       PutExecutionAndWait(store, MakeExecution("arn:u", "RESUMING", "b2"), 1));
+  EXPECT_EQ(v2.version, 2);
+  EXPECT_EQ(v2.status, "RESUMING");
+  EXPECT_EQ(v2.body, "b2");
+  EXPECT_EQ(v2.updated_at, t0 + absl::Seconds(3));
+  EXPECT_THAT(*GetExecutionAndWait(store, "arn:u"), Optional(v2));
+  this->clock_.Advance(absl::Seconds(3));
+  ASSERT_OK_AND_ASSIGN(ExecutionRecord v3,
+                       PutExecutionAndWait(store, MakeExecution("arn:u", "SUCCEEDED", ""), 2));
+  EXPECT_EQ(v3.version, 3);
+  EXPECT_EQ(v3.body, "") << "an empty body is a body";
+  EXPECT_THAT(*GetExecutionAndWait(store, "arn:u"), Optional(v3));
+  EXPECT_EQ(v1.version, 1);
+}
+
+TYPED_TEST(StoreContractTest, ExecutionUpdateWithAWrongVersionIsAbortedAndChangesNothing) {
+  Store& store = *this->store_;
+  ASSERT_OK_AND_ASSIGN(ExecutionRecord v1,
+                       PutExecutionAndWait(store, MakeExecution("arn:w", "WAITING", "b1"), 0));
+  ASSERT_OK_AND_ASSIGN(ExecutionRecord v2,
+                       PutExecutionAndWait(store, MakeExecution("arn:w", "WAITING", "b2"), 1));
+  for (std::int64_t wrong : {1, 3, 1000}) {
+    EXPECT_THAT(PutExecutionAndWait(store, MakeExecution("arn:w", "FAILED", "bad"), wrong),
+                StatusIs(absl::StatusCode::kAborted,
+                         ::testing::HasSubstr("is at version 2, not the expected")))
+        << wrong;
+  }
+  EXPECT_THAT(*GetExecutionAndWait(store, "arn:w"), Optional(v2));
+  // An update of a record that does not exist is a conflict too, and creates nothing.
+  EXPECT_THAT(PutExecutionAndWait(store, MakeExecution("arn:none"), 1),
+              StatusIs(absl::StatusCode::kAborted, ::testing::HasSubstr("does not exist")));
+  EXPECT_THAT(*GetExecutionAndWait(store, "arn:none"), std::nullopt);
+  EXPECT_EQ(v1.version, 1);
+}
+
+TYPED_TEST(StoreContractTest, ExecutionRacesOnOneVersionHaveExactlyOneWinner) {
+  constexpr int kThreads = 16;
+  Store& store = *this->store_;
+  for (std::int64_t expected : {0, 1}) {
+    std::latch start(kThreads);
+    std::atomic<int> ok{0}, aborted{0}, other{0};
+    std::vector<std::string> winner_body(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        start.arrive_and_wait();
+        auto r = PutExecutionAndWait(
+            store, MakeExecution("arn:race", "RESUMING", "thread " + std::to_string(t)), expected);
+        if (r.ok()) {
+          ++ok;
+          winner_body[t] = r->body;
+        } else if (r.status().code() == absl::StatusCode::kAborted) {
+          ++aborted;
+        } else {
+          ++other;
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    EXPECT_EQ(ok.load(), 1) << "expected " << expected;
+    EXPECT_EQ(aborted.load(), kThreads - 1);
+    EXPECT_EQ(other.load(), 0);
+    ASSERT_OK_AND_ASSIGN(std::optional<ExecutionRecord> stored,
+                         GetExecutionAndWait(store, "arn:race"));
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(stored->version, expected + 1);
+    int winners = 0;
+    for (const std::string& body : winner_body) {
+      if (body.empty()) continue;
+      ++winners;
+      EXPECT_EQ(stored->body, body) << "the stored record is the winner's";
+    }
+    EXPECT_EQ(winners, 1);
+  }
+}
+
+TYPED_TEST(StoreContractTest, GetExecutionOfMissingArnIsNullopt) {
+  ASSERT_OK_AND_ASSIGN(std::optional<ExecutionRecord> got,
+                       GetExecutionAndWait(*this->store_, "arn:missing"));
+  EXPECT_EQ(got, std::nullopt);
+  // Executions and items are separate key spaces.
+  ASSERT_THAT(PutAndWait(*this->store_, MakeItem("shared-key")), IsOk());
+  EXPECT_THAT(*GetExecutionAndWait(*this->store_, "shared-key"), std::nullopt);
+  ASSERT_THAT(PutExecutionAndWait(*this->store_, MakeExecution("only-exec"), 0), IsOk());
+  EXPECT_THAT(*GetAndWait(*this->store_, "only-exec"), std::nullopt);
+}
+
+// Every page walk of `request` (limit and status as given) returns these arns in order,
+// each exactly once, with full pages before the last.
+void ExpectExecutionWalk(Store& store, ExecutionScanRequest request,
+                         const std::vector<std::string>& want) {
+  std::vector<std::string> seen;
+  const std::size_t limit = request.limit;
+  int pages = 0;
+  while (true) {
+    ASSERT_OK_AND_ASSIGN(ExecutionPage page, ScanExecutionsAndWait(store, request));
+    ++pages;
+    ASSERT_LE(page.records.size(), limit);
+    for (const ExecutionRecord& r : page.records) {
+      seen.push_back(r.arn);
+      if (!request.status.empty()) {
+        EXPECT_EQ(r.status, request.status) << r.arn;
+      }
+    }
+    if (!page.next_cursor) break;
+    ASSERT_EQ(page.records.size(), limit) << "a page before the last is full";
+    request.cursor = *page.next_cursor;
+  }
+  EXPECT_EQ(seen, want) << "status '" << request.status << "' limit " << limit;
+  const std::size_t want_pages = want.empty() ? 1 : (want.size() + limit - 1) / limit;
+  EXPECT_EQ(pages, static_cast<int>(want_pages))
+      << "status '" << request.status << "' limit " << limit;
+}
+
+TYPED_TEST(StoreContractTest, ScanExecutionsWalksEveryRecordOnceInOrderByStatus) {
+  const std::vector<std::string> statuses = {"WAITING", "SUCCEEDED", "FAILED"};
+  std::map<std::string, std::string> status_of;  // arn -> status
+  for (int i = 0; i < 157; ++i) {
+    std::string arn = "arn:aws:states:local:0:execution:wf:" + std::to_string(i * 7919 % 1000);
+    status_of[arn] = statuses[static_cast<std::size_t>(i) % (i < 150 ? 3 : 1)];
+  }
+  for (const auto& [arn, status] : status_of) {
+    ASSERT_THAT(PutExecutionAndWait(*this->store_, MakeExecution(arn, "WAITING"), 0), IsOk());
+    if (status != "WAITING") {
+      ASSERT_THAT(PutExecutionAndWait(*this->store_, MakeExecution(arn, status), 1), IsOk());
+    }
+  }
+  std::vector<std::string> all;
+  std::map<std::string, std::vector<std::string>> by_status;
+  for (const auto& [arn, status] : status_of) {
+    all.push_back(arn);
+    by_status[status].push_back(arn);
+  }
+  for (std::size_t limit : {1u, 7u, 64u, 157u, 1000u}) {
+    ExpectExecutionWalk(*this->store_, {.status = "", .limit = limit, .cursor = ""}, all);
+    for (const std::string& status : statuses) {
+      ExpectExecutionWalk(*this->store_, {.status = status, .limit = limit, .cursor = ""},
+                          by_status[status]);
+    }
+    ExpectExecutionWalk(*this->store_, {.status = "TIMED_OUT", .limit = limit, .cursor = ""}, {});
+  }
+  // A page that ends exactly at the last matching record is the last page.
+  const std::vector<std::string>& failed = by_status["FAILED"];
+  ASSERT_OK_AND_ASSIGN(
+      ExecutionPage page,
+      ScanExecutionsAndWait(*this->store_,
+                            {.status = "FAILED", .limit = failed.size(), .cursor = ""}));
+  EXPECT_EQ(page.records.size(), failed.size());
+  EXPECT_EQ(page.next_cursor, std::nullopt);
+  // A cursor names a position: it may come from another filter or name no record.
+  ASSERT_OK_AND_ASSIGN(
+      page, ScanExecutionsAndWait(
+                *this->store_,
+                {.status = "FAILED", .limit = 1000, .cursor = EncodeCursor(failed[0] + "\x01")}));
+  EXPECT_EQ(page.records.size(), failed.size() - 1);
+  // Records come back whole.
+  ASSERT_OK_AND_ASSIGN(page, ScanExecutionsAndWait(*this->store_, {.limit = 1}));
+  ASSERT_EQ(page.records.size(), 1u);
+  EXPECT_THAT(*GetExecutionAndWait(*this->store_, page.records[0].arn), Optional(page.records[0]));
+}
+
+TYPED_TEST(StoreContractTest, ScanExecutionsOfEmptyStoreIsOneEmptyPage) {
+  ASSERT_THAT(PutAndWait(*this->store_, MakeItem("an-item")), IsOk());
+  ASSERT_OK_AND_ASSIGN(ExecutionPage page, ScanExecutionsAndWait(*this->store_, {}));
+  EXPECT_TRUE(page.records.empty());
+  EXPECT_EQ(page.next_cursor, std::nullopt);
+}
+
+TYPED_TEST(StoreContractTest, ScanExecutionsRejectsBadLimitsCursorsAndStatuses) {
+  Store& store = *this->store_;
+  EXPECT_THAT(ScanExecutionsAndWait(store, {.limit = 0}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ScanExecutionsAndWait(store, {.status = "WAITING", .limit = 1001}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ScanExecutionsAndWait(store, {.limit = 1000}), IsOk());
+  EXPECT_THAT(ScanExecutionsAndWait(store, {.limit = 1}), IsOk());
+  EXPECT_THAT(ScanExecutionsAndWait(store, {.cursor = "not a cursor!"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "cursor is not valid"));
+  EXPECT_THAT(ScanExecutionsAndWait(store, {.status = "WAITING", .cursor = "%%%"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "cursor is not valid"));
+  EXPECT_THAT(
+      ScanExecutionsAndWait(store, {.status = std::string(kMaxExecutionStatusBytes + 1, 'S')}),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TYPED_TEST(StoreContractTest, ExecutionRejectsMalformedArnsStatusesAndVersions) {
+  Store& store = *this->store_;
+  EXPECT_THAT(PutExecutionAndWait(store, MakeExecution(""), 0),
+              StatusIs(absl::StatusCode::kInvalidArgument, "execution arn is empty"));
+  EXPECT_THAT(PutExecutionAndWait(store, MakeExecution(std::string(kMaxIdBytes + 1, 'a')), 0),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PutExecutionAndWait(store, MakeExecution("arn:s", ""), 0),
+              StatusIs(absl::StatusCode::kInvalidArgument, "execution status is empty"));
+  EXPECT_THAT(PutExecutionAndWait(
+                  store, MakeExecution("arn:s", std::string(kMaxExecutionStatusBytes + 1, 'S')), 0),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PutExecutionAndWait(store, MakeExecution("arn:s"), -1),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(GetExecutionAndWait(store, ""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(GetExecutionAndWait(store, std::string(kMaxIdBytes + 1, 'a')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK_AND_ASSIGN(ExecutionPage page, ScanExecutionsAndWait(store, {}));
+  EXPECT_TRUE(page.records.empty()) << "nothing malformed was written";
+  // The limits are inclusive.
+  const std::string longest(kMaxIdBytes, 'a');
+  ASSERT_THAT(PutExecutionAndWait(
+                  store, MakeExecution(longest, std::string(kMaxExecutionStatusBytes, 'S')), 0),
+              IsOk());
+  EXPECT_THAT(*GetExecutionAndWait(store, longest), Optional(::testing::_));
+}
+
+TYPED_TEST(StoreContractTest, ExecutionValuesAreByteExact) {
+  Store& store = *this->store_;
+  const std::string arn("arn\0with nul '); DROP TABLE executions;--", 42);
+  const std::string status("ST\0\xff", 4);
+  const std::string body =
+      std::string("{\"b\":\"\0\xfe ünï 🙂\"}", 21) + std::string(70000, 'x');
+  ASSERT_OK_AND_ASSIGN(ExecutionRecord written,
+                       PutExecutionAndWait(store, MakeExecution(arn, status, body), 0));
+  EXPECT_EQ(written.arn, arn);
+  EXPECT_EQ(written.status, status);
+  EXPECT_EQ(written.body, body);
+  EXPECT_THAT(*GetExecutionAndWait(store, arn), Optional(written));
+  EXPECT_THAT(*GetExecutionAndWait(store, "arn"), std::nullopt) << "no truncation at the NUL";
+  ASSERT_OK_AND_ASSIGN(ExecutionPage page,
+                       ScanExecutionsAndWait(store, {.status = status, .limit = 10}));
+  ASSERT_EQ(page.records.size(), 1u);
+  EXPECT_EQ(page.records[0], written);
+  ASSERT_OK_AND_ASSIGN(page, ScanExecutionsAndWait(store, {.status = "ST", .limit = 10}));
+  EXPECT_TRUE(page.records.empty());
+}
+
+TYPED_TEST(StoreContractTest, ExecutionCallbacksRunOnAStoreThreadAndMayCallTheStore) {
+  const std::thread::id caller = std::this_thread::get_id();
+  std::vector<std::thread::id> threads;
+  internal::Notification done;
+  std::optional<absl::StatusOr<ExecutionRecord>> second;
+  Store& store = *this->store_;
+  store.PutExecution(MakeExecution("arn:cb"), 0, [&](absl::StatusOr<ExecutionRecord> r) {
+    threads.push_back(std::this_thread::get_id());
+    ASSERT_TRUE(r.ok());
+    store.GetExecution("arn:cb", [&](absl::StatusOr<std::optional<ExecutionRecord>> g) {
+      threads.push_back(std::this_thread::get_id());
+      ASSERT_TRUE(g.ok() && g->has_value());
+      store.ScanExecutions({}, [&, version = (*g)->version](absl::StatusOr<ExecutionPage>) {
+        threads.push_back(std::this_thread::get_id());
+        store.PutExecution(MakeExecution("arn:cb", "SUCCEEDED"), version,
+                           [&](absl::StatusOr<ExecutionRecord> p) {
+                             threads.push_back(std::this_thread::get_id());
+                             second = std::move(p);
+                             done.Notify();
+                           });
+      });
+    });
+  });
+  done.WaitForNotification();
+  ASSERT_EQ(threads.size(), 4u);
+  for (std::thread::id id : threads) EXPECT_NE(id, caller);
+  ASSERT_THAT(*second, IsOk());
+  EXPECT_EQ((*second)->version, 2);
 }
 
 TEST(OpenStoreTest, RejectsUnknownScheme) {

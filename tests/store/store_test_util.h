@@ -1,9 +1,12 @@
 // Blocking wrappers over the asynchronous Store API, for tests.
 //
 //   ASSERT_OK_AND_ASSIGN(PutResult r, PutAndWait(*store, MakeItem("a@b.c")));
+//   ASSERT_OK_AND_ASSIGN(ExecutionRecord e, PutExecutionAndWait(*store, MakeExecution("arn:1"),
+//   0));
 #ifndef INGESTD_TESTS_STORE_STORE_TEST_UTIL_H_
 #define INGESTD_TESTS_STORE_STORE_TEST_UTIL_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -36,6 +39,33 @@ inline absl::StatusOr<std::optional<Item>> GetAndWait(Store& store, std::string 
 
 inline absl::StatusOr<Page> ScanAndWait(Store& store, ScanRequest request) {
   return Await<Page>([&](auto cb) { store.Scan(std::move(request), std::move(cb)); });
+}
+
+inline absl::StatusOr<ExecutionRecord> PutExecutionAndWait(Store& store, ExecutionRecord record,
+                                                           std::int64_t expected_version) {
+  return Await<ExecutionRecord>(
+      [&](auto cb) { store.PutExecution(std::move(record), expected_version, std::move(cb)); });
+}
+
+inline absl::StatusOr<std::optional<ExecutionRecord>> GetExecutionAndWait(Store& store,
+                                                                          std::string arn) {
+  return Await<std::optional<ExecutionRecord>>(
+      [&](auto cb) { store.GetExecution(std::move(arn), std::move(cb)); });
+}
+
+inline absl::StatusOr<ExecutionPage> ScanExecutionsAndWait(Store& store,
+                                                           ExecutionScanRequest request) {
+  return Await<ExecutionPage>(
+      [&](auto cb) { store.ScanExecutions(std::move(request), std::move(cb)); });
+}
+
+inline ExecutionRecord MakeExecution(std::string arn, std::string status = "WAITING",
+                                     std::string body = R"({"state":"Approve"})") {
+  ExecutionRecord record;
+  record.arn = std::move(arn);
+  record.status = std::move(status);
+  record.body = std::move(body);
+  return record;
 }
 
 inline Item MakeItem(std::string id, std::string user_name = "Jane Doe",
