@@ -1,6 +1,7 @@
 #include "http/router.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -45,6 +46,12 @@ std::string_view Router::RouteLabel(std::string_view target) const {
 }
 
 void Router::Dispatch(Request request, Responder respond) const {
+  if (guard_) {
+    if (std::optional<Response> answer = guard_(request)) {
+      std::move(respond).Send(*std::move(answer));
+      return;
+    }
+  }
   const Route* route = Find(PathOf(request.target()));
   if (route == nullptr) {
     std::move(respond).Send(

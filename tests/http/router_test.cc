@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/json/parse.hpp>
@@ -108,6 +109,39 @@ TEST_F(RouterTest, RouteLabel) {
   EXPECT_EQ(router_.RouteLabel("/approvals/special/1"), "/approvals/special/*");
   EXPECT_EQ(router_.RouteLabel("/nope"), "other");
   EXPECT_EQ(router_.RouteLabel(""), "other");
+}
+
+TEST_F(RouterTest, GuardSeesEveryRequestBeforeRouting) {
+  std::vector<std::string> seen;
+  router_.SetGuard([&seen](const Request& req) -> std::optional<Response> {
+    seen.emplace_back(std::string(req.method_string()) + " " + std::string(req.target()));
+    if (req[bhttp::field::authorization] != "ok") return MakeText(Status::unauthorized, "no");
+    return std::nullopt;
+  });
+  // Refused on a known route, an unknown path and a wrong method alike: no 404/405 leaks.
+  for (const auto& [verb, target] : std::vector<std::pair<Verb, std::string>>{
+           {Verb::get, "/healthz"}, {Verb::get, "/nope"}, {Verb::delete_, "/submit"}}) {
+    Response res = Dispatch(router_, verb, target);
+    EXPECT_EQ(res.result(), Status::unauthorized) << target;
+    EXPECT_EQ(res.body(), "no");
+  }
+  EXPECT_THAT(seen, ::testing::ElementsAre("GET /healthz", "GET /nope", "DELETE /submit"));
+
+  // Let through: routed as usual, 404 and 405 included.
+  const auto dispatch_ok = [&](Verb verb, std::string target) {
+    std::optional<Response> out;
+    Request req{verb, target, 11};
+    req.set(bhttp::field::authorization, "ok");
+    router_.Dispatch(std::move(req), Responder([&out](Response r) { out = std::move(r); }));
+    return out.value_or(Response{});
+  };
+  EXPECT_EQ(dispatch_ok(Verb::get, "/healthz").body(), "healthz /healthz");
+  EXPECT_EQ(dispatch_ok(Verb::get, "/nope").result(), Status::not_found);
+  EXPECT_EQ(dispatch_ok(Verb::delete_, "/submit").result(), Status::method_not_allowed);
+
+  // An empty guard removes it.
+  router_.SetGuard(nullptr);
+  EXPECT_EQ(Dispatch(router_, Verb::get, "/healthz").body(), "healthz /healthz");
 }
 
 TEST(PathOfTest, StripsTheQuery) {
