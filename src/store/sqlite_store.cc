@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdint>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <system_error>
 #include <thread>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <sqlite3.h>
@@ -53,6 +55,20 @@ constexpr const char* kMigrations[] = {
         version INTEGER NOT NULL      -- 1 on create, +1 on every replace
       ) WITHOUT ROWID;
     )sql",
+    // v2: execution records, written only through a version check (PutExecution). A rowid
+    // table, unlike items: bodies are JSON snapshots of up to tens of KB, which WITHOUT ROWID
+    // b-trees store poorly. The index serves `status = ? AND arn > ? ORDER BY arn` scans
+    // without a sort (the DynamoDB design's status GSI).
+    R"sql(
+      CREATE TABLE executions(
+        arn TEXT PRIMARY KEY NOT NULL,
+        status TEXT NOT NULL,
+        version INTEGER NOT NULL,     -- 1 on create, +1 on every write
+        updated_at INTEGER NOT NULL,  -- unix microseconds
+        body TEXT NOT NULL
+      );
+      CREATE INDEX executions_by_status ON executions(status, arn);
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSqliteSchemaVersion);
 
@@ -70,6 +86,26 @@ constexpr const char* kGetSql =
 constexpr const char* kScanSql =
     "SELECT id, user_name, email, pincode, created_at, updated_at FROM items "
     "WHERE id > ?1 ORDER BY id LIMIT ?2";
+// PutExecution: the condition is part of the statement, so a conflict writes nothing and is
+// seen as zero changed rows.
+constexpr const char* kInsertExecutionSql = R"sql(
+  INSERT INTO executions(arn, status, version, updated_at, body) VALUES(?1, ?2, 1, ?3, ?4)
+  ON CONFLICT(arn) DO NOTHING
+)sql";
+constexpr const char* kUpdateExecutionSql = R"sql(
+  UPDATE executions SET status = ?2, version = version + 1, updated_at = ?3, body = ?4
+  WHERE arn = ?1 AND version = ?5
+)sql";
+// Only after a conflict, for its message.
+constexpr const char* kExecutionVersionSql = "SELECT version FROM executions WHERE arn = ?1";
+constexpr const char* kGetExecutionSql =
+    "SELECT arn, status, version, updated_at, body FROM executions WHERE arn = ?1";
+constexpr const char* kScanExecutionsSql =
+    "SELECT arn, status, version, updated_at, body FROM executions "
+    "WHERE arn > ?1 ORDER BY arn LIMIT ?2";
+constexpr const char* kScanExecutionsByStatusSql =
+    "SELECT arn, status, version, updated_at, body FROM executions "
+    "WHERE status = ?3 AND arn > ?1 ORDER BY arn LIMIT ?2";
 constexpr const char* kPingSql = "SELECT count(*) FROM (SELECT 1 FROM items LIMIT 1)";
 
 struct DbCloser {
@@ -166,6 +202,16 @@ Item ReadItem(sqlite3_stmt* stmt) {
   item.created_at = absl::FromUnixMicros(sqlite3_column_int64(stmt, 4));
   item.updated_at = absl::FromUnixMicros(sqlite3_column_int64(stmt, 5));
   return item;
+}
+
+ExecutionRecord ReadExecution(sqlite3_stmt* stmt) {
+  ExecutionRecord record;
+  record.arn = ColumnText(stmt, 0);
+  record.status = ColumnText(stmt, 1);
+  record.version = sqlite3_column_int64(stmt, 2);
+  record.updated_at = absl::FromUnixMicros(sqlite3_column_int64(stmt, 3));
+  record.body = ColumnText(stmt, 4);
+  return record;
 }
 
 struct Paths {
@@ -298,6 +344,9 @@ struct ReadConnection {
   DbPtr db;
   StmtPtr get;
   StmtPtr scan;
+  StmtPtr get_execution;
+  StmtPtr scan_executions;
+  StmtPtr scan_executions_by_status;
   StmtPtr ping;
 };
 
@@ -311,6 +360,10 @@ absl::StatusOr<ReadConnection> OpenReader(const Paths& paths, const SqliteStoreO
   }
   ASSIGN_OR_RETURN(conn.get, Prepare(conn.db.get(), kGetSql));
   ASSIGN_OR_RETURN(conn.scan, Prepare(conn.db.get(), kScanSql));
+  ASSIGN_OR_RETURN(conn.get_execution, Prepare(conn.db.get(), kGetExecutionSql));
+  ASSIGN_OR_RETURN(conn.scan_executions, Prepare(conn.db.get(), kScanExecutionsSql));
+  ASSIGN_OR_RETURN(conn.scan_executions_by_status,
+                   Prepare(conn.db.get(), kScanExecutionsByStatusSql));
   ASSIGN_OR_RETURN(conn.ping, Prepare(conn.db.get(), kPingSql));
   return conn;
 }
@@ -358,6 +411,50 @@ absl::StatusOr<Page> DoScan(ReadConnection& conn, const ScanRequest& request) {
   return page;
 }
 
+absl::StatusOr<std::optional<ExecutionRecord>> DoGetExecution(ReadConnection& conn,
+                                                              const std::string& arn) {
+  RETURN_IF_ERROR(internal::ValidateArn(arn));
+  sqlite3_stmt* stmt = conn.get_execution.get();
+  BindText(stmt, 1, arn);
+  int rc = sqlite3_step(stmt);
+  std::optional<ExecutionRecord> record;
+  if (rc == SQLITE_ROW) {
+    record = ReadExecution(stmt);
+    rc = SQLITE_DONE;
+  }
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  if (rc != SQLITE_DONE) return ReadError(conn.db.get(), rc);
+  return record;
+}
+
+absl::StatusOr<ExecutionPage> DoScanExecutions(ReadConnection& conn,
+                                               const ExecutionScanRequest& request) {
+  ASSIGN_OR_RETURN(std::string after, internal::ValidateExecutionScan(request));
+  sqlite3_stmt* stmt =
+      request.status.empty() ? conn.scan_executions.get() : conn.scan_executions_by_status.get();
+  BindText(stmt, 1, after);
+  // One more than asked, to know whether another page follows.
+  sqlite3_bind_int64(stmt, 2, static_cast<sqlite3_int64>(request.limit) + 1);
+  if (!request.status.empty()) BindText(stmt, 3, request.status);
+  ExecutionPage page;
+  page.records.reserve(request.limit);
+  bool more = false;
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    if (page.records.size() == request.limit) {
+      more = true;
+      continue;
+    }
+    page.records.push_back(ReadExecution(stmt));
+  }
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  if (rc != SQLITE_DONE) return ReadError(conn.db.get(), rc);
+  if (more) page.next_cursor = EncodeCursor(page.records.back().arn);
+  return page;
+}
+
 absl::Status DoPing(ReadConnection& conn) {
   sqlite3_stmt* stmt = conn.ping.get();
   int rc = sqlite3_step(stmt);
@@ -387,6 +484,9 @@ class SqliteStore::Impl {
     ASSIGN_OR_RETURN(writer_db_, OpenConnection(paths_, options_));
     RETURN_IF_ERROR(PrepareDatabase(writer_db_.get(), paths_, options_));
     ASSIGN_OR_RETURN(upsert_, Prepare(writer_db_.get(), kUpsertSql));
+    ASSIGN_OR_RETURN(insert_execution_, Prepare(writer_db_.get(), kInsertExecutionSql));
+    ASSIGN_OR_RETURN(update_execution_, Prepare(writer_db_.get(), kUpdateExecutionSql));
+    ASSIGN_OR_RETURN(execution_version_, Prepare(writer_db_.get(), kExecutionVersionSql));
     ASSIGN_OR_RETURN(begin_, Prepare(writer_db_.get(), "BEGIN IMMEDIATE"));
     ASSIGN_OR_RETURN(commit_, Prepare(writer_db_.get(), "COMMIT"));
     if (options_.background_checkpoint) {
@@ -424,13 +524,48 @@ class SqliteStore::Impl {
     {
       internal::MutexLock lock(&mu_);
       if (!closing_) {
-        puts_.push_back(PendingPut{std::move(item), std::move(done)});
+        writes_.push_back(PendingPut{std::move(item), std::move(done)});
         writer_cv_.notify_one();
         return;
       }
     }
     late_callbacks_.Post(
         [done = std::move(done)]() mutable { std::move(done)(internal::ClosedError()); });
+  }
+
+  void PutExecution(ExecutionRecord record, std::int64_t expected_version,
+                    ExecutionPutCallback done) {
+    {
+      internal::MutexLock lock(&mu_);
+      if (!closing_) {
+        writes_.push_back(
+            PendingExecutionPut{std::move(record), expected_version, std::move(done)});
+        writer_cv_.notify_one();
+        return;
+      }
+    }
+    late_callbacks_.Post(
+        [done = std::move(done)]() mutable { std::move(done)(internal::ClosedError()); });
+  }
+
+  void GetExecution(std::string arn, ExecutionGetCallback done) {
+    Read([arn = std::move(arn), done = std::move(done)](ReadConnection* conn) mutable {
+      if (conn == nullptr) {
+        std::move(done)(internal::ClosedError());
+      } else {
+        std::move(done)(DoGetExecution(*conn, arn));
+      }
+    });
+  }
+
+  void ScanExecutions(ExecutionScanRequest request, ExecutionScanCallback done) {
+    Read([request = std::move(request), done = std::move(done)](ReadConnection* conn) mutable {
+      if (conn == nullptr) {
+        std::move(done)(internal::ClosedError());
+      } else {
+        std::move(done)(DoScanExecutions(*conn, request));
+      }
+    });
   }
 
   void Get(std::string id, GetCallback done) {
@@ -485,6 +620,9 @@ class SqliteStore::Impl {
       ping_.reset();
     }
     upsert_.reset();
+    insert_execution_.reset();
+    update_execution_.reset();
+    execution_version_.reset();
     begin_.reset();
     commit_.reset();
     writer_db_.reset();
@@ -508,6 +646,17 @@ class SqliteStore::Impl {
     Item item;
     PutCallback done;
   };
+  struct PendingExecutionPut {
+    ExecutionRecord record;
+    std::int64_t expected_version;
+    ExecutionPutCallback done;
+  };
+  // Item and execution writes share the queue, so that they commit in call order and in the
+  // same group commits.
+  using PendingWrite = std::variant<PendingPut, PendingExecutionPut>;
+  // What a write answers once its batch has committed: a conflicting PutExecution answers
+  // ABORTED, but only after the commit (its verdict may rest on an earlier write of the batch).
+  using WriteResult = std::variant<PutResult, absl::StatusOr<ExecutionRecord>>;
   // Runs with the reader's connection, or with null when the store is closed.
   using ReadTask = absl::AnyInvocable<void(ReadConnection*) &&>;
 
@@ -525,65 +674,66 @@ class SqliteStore::Impl {
 
   void WriterLoop() {
     auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return (!puts_.empty() && (!writer_paused_ || closing_)) || (closing_ && puts_.empty());
+      return (!writes_.empty() && (!writer_paused_ || closing_)) || (closing_ && writes_.empty());
     };
-    std::vector<PendingPut> batch;
+    std::vector<PendingWrite> batch;
     while (true) {
       {
         internal::MutexLock lock(&mu_);
         mu_.Await(writer_cv_, ready);
-        if (puts_.empty()) return;  // closing, and everything is committed
-        std::size_t n = std::min(puts_.size(), std::max<std::size_t>(1, options_.max_batch));
+        if (writes_.empty()) return;  // closing, and everything is committed
+        std::size_t n = std::min(writes_.size(), std::max<std::size_t>(1, options_.max_batch));
         batch.clear();
         for (std::size_t i = 0; i < n; ++i) {
-          batch.push_back(std::move(puts_.front()));
-          puts_.pop_front();
+          batch.push_back(std::move(writes_.front()));
+          writes_.pop_front();
         }
       }
       CommitBatch(batch);
     }
   }
 
-  // One transaction for the whole batch: every waiter succeeds or every waiter fails.
-  void CommitBatch(std::vector<PendingPut>& batch) {
-    std::vector<PendingPut*> writes;
+  // One transaction for the whole batch: every waiter succeeds or every waiter fails. A
+  // PutExecution whose condition does not hold writes nothing and does not fail the others.
+  void CommitBatch(std::vector<PendingWrite>& batch) {
+    std::vector<PendingWrite*> writes;
     writes.reserve(batch.size());
-    for (PendingPut& put : batch) {
-      if (absl::Status s = internal::ValidateId(put.item.id); !s.ok()) {
-        std::move(put.done)(std::move(s));
+    for (PendingWrite& write : batch) {
+      if (auto* put = std::get_if<PendingPut>(&write)) {
+        if (absl::Status s = internal::ValidateId(put->item.id); !s.ok()) {
+          std::move(put->done)(std::move(s));
+          continue;
+        }
       } else {
-        writes.push_back(&put);
+        auto& exec = std::get<PendingExecutionPut>(write);
+        if (absl::Status s = internal::ValidateExecutionPut(exec.record, exec.expected_version);
+            !s.ok()) {
+          std::move(exec.done)(std::move(s));
+          continue;
+        }
       }
+      writes.push_back(&write);
     }
     if (writes.empty()) return;
 
     const absl::Time start = absl::Now();
     const absl::Time now = internal::TruncateToMicros(clock_.Now());
-    const sqlite3_int64 now_micros = absl::ToUnixMicros(now);
     sqlite3* db = writer_db_.get();
-    std::vector<PutResult> results(writes.size());
+    std::vector<WriteResult> results;
+    results.reserve(writes.size());
 
     int rc = StepOnce(begin_.get());
     const char* failed_step = "begin";
     for (std::size_t i = 0; rc == SQLITE_DONE && i < writes.size(); ++i) {
-      const Item& item = writes[i]->item;
-      sqlite3_stmt* stmt = upsert_.get();
-      BindText(stmt, 1, item.id);
-      BindText(stmt, 2, item.user_name);
-      BindText(stmt, 3, item.email);
-      BindText(stmt, 4, item.pincode);
-      sqlite3_bind_int64(stmt, 5, now_micros);
-      rc = sqlite3_step(stmt);
-      if (rc == SQLITE_ROW) {
-        results[i].outcome =
-            sqlite3_column_int64(stmt, 0) == 1 ? PutOutcome::kCreated : PutOutcome::kReplaced;
-        results[i].item = item;
-        results[i].item.created_at = absl::FromUnixMicros(sqlite3_column_int64(stmt, 1));
-        results[i].item.updated_at = now;
-        rc = sqlite3_step(stmt);
+      if (auto* put = std::get_if<PendingPut>(writes[i])) {
+        PutResult result;
+        rc = WriteItem(put->item, now, &result);
+        results.emplace_back(std::move(result));
+      } else {
+        absl::StatusOr<ExecutionRecord> result;
+        rc = WriteExecution(std::get<PendingExecutionPut>(*writes[i]), now, &result);
+        results.emplace_back(std::move(result));
       }
-      sqlite3_reset(stmt);
-      sqlite3_clear_bindings(stmt);
       failed_step = "write";
     }
     if (rc == SQLITE_DONE) {
@@ -600,12 +750,82 @@ class SqliteStore::Impl {
     }
     if (observer_.on_commit) observer_.on_commit(writes.size(), absl::Now() - start, ok);
     for (std::size_t i = 0; i < writes.size(); ++i) {
-      if (ok) {
-        std::move(writes[i]->done)(std::move(results[i]));
+      if (auto* put = std::get_if<PendingPut>(writes[i])) {
+        if (ok) {
+          std::move(put->done)(std::get<PutResult>(std::move(results[i])));
+        } else {
+          std::move(put->done)(error);
+        }
       } else {
-        std::move(writes[i]->done)(error);
+        auto& exec = std::get<PendingExecutionPut>(*writes[i]);
+        if (ok) {
+          std::move(exec.done)(std::get<absl::StatusOr<ExecutionRecord>>(std::move(results[i])));
+        } else {
+          std::move(exec.done)(error);
+        }
       }
     }
+  }
+
+  // Upserts `item` inside the open transaction; SQLITE_DONE on success.
+  int WriteItem(const Item& item, absl::Time now, PutResult* result) {
+    sqlite3_stmt* stmt = upsert_.get();
+    BindText(stmt, 1, item.id);
+    BindText(stmt, 2, item.user_name);
+    BindText(stmt, 3, item.email);
+    BindText(stmt, 4, item.pincode);
+    sqlite3_bind_int64(stmt, 5, absl::ToUnixMicros(now));
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+      result->outcome =
+          sqlite3_column_int64(stmt, 0) == 1 ? PutOutcome::kCreated : PutOutcome::kReplaced;
+      result->item = item;
+      result->item.created_at = absl::FromUnixMicros(sqlite3_column_int64(stmt, 1));
+      result->item.updated_at = now;
+      rc = sqlite3_step(stmt);
+    }
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return rc;
+  }
+
+  // The conditional write of PutExecution inside the open transaction. SQLITE_DONE when the
+  // statements ran, with `result` the record as written or ABORTED when the condition failed.
+  int WriteExecution(PendingExecutionPut& write, absl::Time now,
+                     absl::StatusOr<ExecutionRecord>* result) {
+    const ExecutionRecord& record = write.record;
+    const bool create = write.expected_version == 0;
+    sqlite3_stmt* stmt = create ? insert_execution_.get() : update_execution_.get();
+    BindText(stmt, 1, record.arn);
+    BindText(stmt, 2, record.status);
+    sqlite3_bind_int64(stmt, 3, absl::ToUnixMicros(now));
+    BindText(stmt, 4, record.body);
+    if (!create) sqlite3_bind_int64(stmt, 5, write.expected_version);
+    int rc = sqlite3_step(stmt);
+    const bool written = rc == SQLITE_DONE && sqlite3_changes(writer_db_.get()) == 1;
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    if (rc != SQLITE_DONE) return rc;
+    if (written) {
+      ExecutionRecord stored = std::move(write.record);
+      stored.version = write.expected_version + 1;
+      stored.updated_at = now;
+      *result = std::move(stored);
+      return SQLITE_DONE;
+    }
+    // The condition failed: read the stored version for the message.
+    stmt = execution_version_.get();
+    BindText(stmt, 1, record.arn);
+    rc = sqlite3_step(stmt);
+    std::optional<std::int64_t> current;
+    if (rc == SQLITE_ROW) {
+      current = sqlite3_column_int64(stmt, 0);
+      rc = SQLITE_DONE;
+    }
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    *result = internal::ExecutionConflictError(record.arn, write.expected_version, current);
+    return rc;
   }
 
   // Checkpoints copy WAL pages back into the database file and fsync it. Done inside COMMIT
@@ -685,11 +905,14 @@ class SqliteStore::Impl {
   // Owned by the writer thread once started.
   DbPtr writer_db_;
   StmtPtr upsert_;
+  StmtPtr insert_execution_;
+  StmtPtr update_execution_;
+  StmtPtr execution_version_;
   StmtPtr begin_;
   StmtPtr commit_;
 
   internal::Mutex mu_;
-  std::condition_variable writer_cv_;      // puts_, writer_paused_, closing_ changed
+  std::condition_variable writer_cv_;      // writes_, writer_paused_, closing_ changed
   std::condition_variable reader_cv_;      // reads_, closing_ changed
   std::condition_variable checkpoint_cv_;  // checkpoint_wanted_, checkpointer_stop_ changed
   bool checkpoint_wanted_ ABSL_GUARDED_BY(mu_) = false;
@@ -697,7 +920,7 @@ class SqliteStore::Impl {
   int checkpoints_done_ ABSL_GUARDED_BY(mu_) = 0;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   bool writer_paused_ ABSL_GUARDED_BY(mu_) = false;
-  std::deque<PendingPut> puts_ ABSL_GUARDED_BY(mu_);
+  std::deque<PendingWrite> writes_ ABSL_GUARDED_BY(mu_);
   std::deque<ReadTask> reads_ ABSL_GUARDED_BY(mu_);
 
   internal::Mutex ping_mu_;
@@ -730,6 +953,16 @@ void SqliteStore::Get(std::string id, GetCallback done) {
 }
 void SqliteStore::Scan(ScanRequest request, ScanCallback done) {
   impl_->Scan(std::move(request), std::move(done));
+}
+void SqliteStore::PutExecution(ExecutionRecord record, std::int64_t expected_version,
+                               ExecutionPutCallback done) {
+  impl_->PutExecution(std::move(record), expected_version, std::move(done));
+}
+void SqliteStore::GetExecution(std::string arn, ExecutionGetCallback done) {
+  impl_->GetExecution(std::move(arn), std::move(done));
+}
+void SqliteStore::ScanExecutions(ExecutionScanRequest request, ExecutionScanCallback done) {
+  impl_->ScanExecutions(std::move(request), std::move(done));
 }
 absl::Status SqliteStore::Ping() { return impl_->Ping(); }
 void SqliteStore::Close() { impl_->Close(); }

@@ -30,9 +30,13 @@ namespace {
 
 using ::ingestd::store::testing::FaultInjectionVfs;
 using ::ingestd::store::testing::GetAndWait;
+using ::ingestd::store::testing::GetExecutionAndWait;
+using ::ingestd::store::testing::MakeExecution;
 using ::ingestd::store::testing::MakeItem;
 using ::ingestd::store::testing::PutAndWait;
+using ::ingestd::store::testing::PutExecutionAndWait;
 using ::ingestd::store::testing::ScanAndWait;
+using ::ingestd::store::testing::ScanExecutionsAndWait;
 using ::ingestd::testing::IsOk;
 using ::ingestd::testing::StatusIs;
 using ::testing::HasSubstr;
@@ -61,6 +65,21 @@ void RunSql(const std::string& path, const std::string& sql) {
   sqlite3_free(error);
   sqlite3_close(db);
   ASSERT_EQ(rc, SQLITE_OK) << message;
+}
+
+// The first column of the first row `sql` returns, as text ("" when none).
+std::string QuerySql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string out;
+  auto collect = [](void* o, int, char** values, char**) {
+    auto* text = static_cast<std::string*>(o);
+    if (text->empty() && values[0] != nullptr) *text = values[0];
+    return 0;
+  };
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), collect, &out, nullptr), SQLITE_OK) << sql;
+  sqlite3_close(db);
+  return out;
 }
 
 TEST_F(SqliteStoreTest, CreatesDataDirPrivately) {
@@ -238,7 +257,9 @@ TEST_F(SqliteStoreTest, NewerSchemaIsRefused) {
   RunSql(data_dir_ + "/ingestd.db", absl::StrCat("PRAGMA user_version=", kSqliteSchemaVersion + 1));
   EXPECT_THAT(SqliteStore::Open("", Options()),
               StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("has schema version 2 but this ingestd knows only up to 1")));
+                       HasSubstr(absl::StrCat("has schema version ", kSqliteSchemaVersion + 1,
+                                              " but this ingestd knows only up to ",
+                                              kSqliteSchemaVersion))));
 }
 
 TEST_F(SqliteStoreTest, UnwritableDirIsPermissionDenied) {
@@ -281,6 +302,173 @@ TEST_F(SqliteStoreTest, PutsWaitingTogetherCommitAsOneBatchInOrder) {
   EXPECT_THAT(*GetAndWait(*store, "twice@x.org"), Optional(results[2]->item));
   internal::MutexLock lock(&mu);
   EXPECT_EQ(batches, std::vector<std::size_t>{3});
+}
+
+TEST_F(SqliteStoreTest, ExecutionsSurviveReopen) {
+  ExecutionRecord v2;
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", Options()));
+    ASSERT_THAT(PutExecutionAndWait(*store, MakeExecution("arn:keep", "WAITING", "b1"), 0), IsOk());
+    ASSERT_OK_AND_ASSIGN(v2,
+                         PutExecutionAndWait(*store, MakeExecution("arn:keep", "DONE", "b2"), 1));
+    ASSERT_THAT(PutExecutionAndWait(*store, MakeExecution("arn:other", "WAITING"), 0), IsOk());
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", Options()));
+  EXPECT_THAT(*GetExecutionAndWait(*store, "arn:keep"), Optional(v2));
+  ASSERT_OK_AND_ASSIGN(ExecutionPage waiting,
+                       ScanExecutionsAndWait(*store, {.status = "WAITING", .limit = 10}));
+  ASSERT_EQ(waiting.records.size(), 1u);
+  EXPECT_EQ(waiting.records[0].arn, "arn:other");
+  // The version survives too: the next write must expect 2.
+  EXPECT_THAT(PutExecutionAndWait(*store, MakeExecution("arn:keep", "X"), 1),
+              StatusIs(absl::StatusCode::kAborted));
+  ASSERT_OK_AND_ASSIGN(ExecutionRecord v3,
+                       PutExecutionAndWait(*store, MakeExecution("arn:keep", "X"), 2));
+  EXPECT_EQ(v3.version, 3);
+}
+
+// A database written by the previous release (schema 1: items only) opens, keeps its items,
+// and gains the executions table. The file is made as that release made it (PrepareDatabase
+// and kMigrations[0] of src/store/sqlite_store.cc before schema 2).
+TEST_F(SqliteStoreTest, SchemaOneDatabaseIsMigrated) {
+  std::filesystem::create_directories(data_dir_);
+  const std::string db_file = data_dir_ + "/ingestd.db";
+  RunSql(db_file, R"sql(
+    PRAGMA journal_mode=WAL;
+    BEGIN IMMEDIATE;
+    CREATE TABLE items(
+      id TEXT PRIMARY KEY NOT NULL,
+      user_name TEXT NOT NULL,
+      email TEXT NOT NULL,
+      pincode TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL,
+      version INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    PRAGMA user_version=1;
+    PRAGMA application_id=1768843108;  -- 0x696e6764, "ingd"
+    COMMIT;
+    INSERT INTO items VALUES('old@example.com', 'Old', 'old@example.com', '560001',
+                             1600000000000000, 1600000000000001, 2);
+  )sql");
+  ASSERT_EQ(QuerySql(db_file, "PRAGMA user_version"), "1");
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", Options()));
+    ASSERT_OK_AND_ASSIGN(std::optional<Item> old, GetAndWait(*store, "old@example.com"));
+    ASSERT_TRUE(old.has_value());
+    EXPECT_EQ(old->user_name, "Old");
+    EXPECT_EQ(old->created_at, absl::FromUnixMicros(1600000000000000));
+    EXPECT_EQ(old->updated_at, absl::FromUnixMicros(1600000000000001));
+    ASSERT_OK_AND_ASSIGN(PutResult replaced, PutAndWait(*store, MakeItem("old@example.com")));
+    EXPECT_EQ(replaced.outcome, PutOutcome::kReplaced);
+    ASSERT_THAT(PutExecutionAndWait(*store, MakeExecution("arn:new"), 0), IsOk());
+    ASSERT_OK_AND_ASSIGN(ExecutionPage page,
+                         ScanExecutionsAndWait(*store, {.status = "WAITING", .limit = 10}));
+    EXPECT_EQ(page.records.size(), 1u);
+  }
+  EXPECT_EQ(QuerySql(db_file, "PRAGMA user_version"), std::to_string(kSqliteSchemaVersion));
+  EXPECT_EQ(QuerySql(db_file,
+                     "SELECT name FROM sqlite_master WHERE name = "
+                     "'executions_by_status'"),
+            "executions_by_status");
+  // Opening the migrated database again migrates nothing and finds everything.
+  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", Options()));
+  EXPECT_THAT(*GetExecutionAndWait(*store, "arn:new"), Optional(::testing::_));
+  EXPECT_THAT(*GetAndWait(*store, "old@example.com"), Optional(::testing::_));
+}
+
+// The status scan reads the (status, arn) index in order: no full scan, no sort.
+TEST_F(SqliteStoreTest, StatusScanUsesTheIndexWithoutSorting) {
+  { ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", Options())); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((data_dir_ + "/ingestd.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "EXPLAIN QUERY PLAN SELECT arn, status, version, updated_at, body "
+                               "FROM executions WHERE status = ?3 AND arn > ?1 ORDER BY arn "
+                               "LIMIT ?2",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
+  std::string details;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    details += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+    details += "\n";
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  EXPECT_THAT(details, HasSubstr("USING INDEX executions_by_status (status=? AND arn>?)"));
+  EXPECT_THAT(details, ::testing::Not(HasSubstr("TEMP B-TREE")));
+}
+
+// A PutExecution whose condition fails inside a group commit answers ABORTED and writes
+// nothing; the other writes of the batch, items and executions, commit.
+TEST_F(SqliteStoreTest, ConflictingExecutionWriteDoesNotFailItsBatch) {
+  std::vector<std::size_t> batches;
+  internal::Mutex mu;
+  StoreOptions options = Options();
+  options.observer.on_commit = [&](std::size_t n, absl::Duration, bool ok) {
+    internal::MutexLock lock(&mu);
+    if (ok) batches.push_back(n);
+  };
+  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", options));
+  ASSERT_THAT(PutExecutionAndWait(*store, MakeExecution("arn:existing", "WAITING", "v1"), 0),
+              IsOk());
+
+  store->PauseWriterForTest();
+  constexpr int kWrites = 6;
+  std::vector<absl::Status> statuses(kWrites, absl::UnknownError("not run"));
+  std::vector<std::int64_t> versions(kWrites, -1);
+  internal::Notification done;
+  std::atomic<int> left{kWrites};
+  auto finish = [&](int i, absl::Status status) {
+    statuses[i] = std::move(status);
+    if (--left == 0) done.Notify();
+  };
+  auto exec_cb = [&](int i) {
+    return [&, i](absl::StatusOr<ExecutionRecord> r) {
+      if (r.ok()) versions[i] = r->version;
+      finish(i, r.status());
+    };
+  };
+  store->Put(MakeItem("item1@x.org"), [&](absl::StatusOr<PutResult> r) { finish(0, r.status()); });
+  store->PutExecution(MakeExecution("arn:new", "WAITING", "first"), 0, exec_cb(1));
+  // Conflicts with the create just before it in the same batch.
+  store->PutExecution(MakeExecution("arn:new", "WAITING", "second"), 0, exec_cb(2));
+  // Conflicts with the stored version 1.
+  store->PutExecution(MakeExecution("arn:existing", "FAILED", "stale"), 7, exec_cb(3));
+  store->PutExecution(MakeExecution("arn:existing", "SUCCEEDED", "v2"), 1, exec_cb(4));
+  store->Put(MakeItem("item2@x.org"), [&](absl::StatusOr<PutResult> r) { finish(5, r.status()); });
+  store->ResumeWriterForTest();
+  done.WaitForNotification();
+
+  EXPECT_THAT(statuses[0], IsOk());
+  EXPECT_THAT(statuses[1], IsOk());
+  EXPECT_THAT(statuses[2], StatusIs(absl::StatusCode::kAborted, HasSubstr("already exists")));
+  EXPECT_THAT(statuses[3], StatusIs(absl::StatusCode::kAborted, HasSubstr("is at version 1")));
+  EXPECT_THAT(statuses[4], IsOk());
+  EXPECT_THAT(statuses[5], IsOk());
+  EXPECT_EQ(versions[1], 1);
+  EXPECT_EQ(versions[4], 2);
+  {
+    internal::MutexLock lock(&mu);
+    EXPECT_EQ(batches, (std::vector<std::size_t>{1, kWrites})) << "one group commit";
+  }
+  // Durable: visible after a reopen, and the conflicting writes left no trace.
+  store.reset();
+  ASSERT_OK_AND_ASSIGN(store, SqliteStore::Open("", Options()));
+  EXPECT_THAT(*GetAndWait(*store, "item1@x.org"), Optional(::testing::_));
+  EXPECT_THAT(*GetAndWait(*store, "item2@x.org"), Optional(::testing::_));
+  ASSERT_OK_AND_ASSIGN(std::optional<ExecutionRecord> created,
+                       GetExecutionAndWait(*store, "arn:new"));
+  ASSERT_TRUE(created.has_value());
+  EXPECT_EQ(created->body, "first");
+  EXPECT_EQ(created->version, 1);
+  ASSERT_OK_AND_ASSIGN(std::optional<ExecutionRecord> existing,
+                       GetExecutionAndWait(*store, "arn:existing"));
+  ASSERT_TRUE(existing.has_value());
+  EXPECT_EQ(existing->body, "v2");
+  EXPECT_EQ(existing->status, "SUCCEEDED");
+  EXPECT_EQ(existing->version, 2);
 }
 
 // Fault injection: the disk fails under a commit.
@@ -376,6 +564,51 @@ TEST_P(SqliteFaultTest, FailedCommitFailsEveryWaiterAndLosesNothingAcknowledged)
     EXPECT_THAT(*GetAndWait(*store, absl::StrCat("doomed", i)), std::nullopt);
   }
   EXPECT_EQ((*GetAndWait(*store, "before0"))->user_name, "Jane Doe");
+}
+
+TEST_P(SqliteFaultTest, FailedCommitFailsExecutionWritesWithUnavailable) {
+  SqliteStoreOptions sqlite_options;
+  sqlite_options.vfs = vfs_.name();
+  sqlite_options.reader_threads = 1;
+  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open("", Options(), sqlite_options));
+  ASSERT_OK_AND_ASSIGN(ExecutionRecord v1,
+                       PutExecutionAndWait(*store, MakeExecution("arn:f", "WAITING", "v1"), 0));
+
+  // One batch: an update, a create, and a create that conflicts with it.
+  store->PauseWriterForTest();
+  std::vector<absl::Status> statuses(3);
+  internal::Notification done;
+  std::atomic<int> left{3};
+  auto cb = [&](int i) {
+    return [&, i](absl::StatusOr<ExecutionRecord> r) {
+      statuses[i] = r.status();
+      if (--left == 0) done.Notify();
+    };
+  };
+  store->PutExecution(MakeExecution("arn:f", "SUCCEEDED", "v2"), 1, cb(0));
+  store->PutExecution(MakeExecution("arn:g"), 0, cb(1));
+  store->PutExecution(MakeExecution("arn:g"), 0, cb(2));
+  if (GetParam()) {
+    vfs_.FailNextSyncs(1);
+  } else {
+    vfs_.FailNextWrites(1);
+  }
+  store->ResumeWriterForTest();
+  done.WaitForNotification();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(statuses[i], StatusIs(absl::StatusCode::kUnavailable)) << i;
+  }
+  EXPECT_THAT(*GetExecutionAndWait(*store, "arn:f"), Optional(v1));
+  EXPECT_THAT(*GetExecutionAndWait(*store, "arn:g"), std::nullopt);
+
+  // The fault has cleared: the same write with the same expected version now succeeds.
+  ASSERT_OK_AND_ASSIGN(ExecutionRecord v2,
+                       PutExecutionAndWait(*store, MakeExecution("arn:f", "SUCCEEDED", "v2"), 1));
+  EXPECT_EQ(v2.version, 2);
+  store.reset();
+  ASSERT_OK_AND_ASSIGN(store, SqliteStore::Open("", Options()));
+  EXPECT_THAT(*GetExecutionAndWait(*store, "arn:f"), Optional(v2));
+  EXPECT_THAT(*GetExecutionAndWait(*store, "arn:g"), std::nullopt);
 }
 
 INSTANTIATE_TEST_SUITE_P(SyncOrWrite, SqliteFaultTest, ::testing::Bool(),

@@ -38,24 +38,15 @@ using ::testing::Optional;
 
 struct MemoryBackend {
   static constexpr const char* kUri = "memory:";
-  static constexpr bool kHasExecutions = true;
 };
 struct SqliteBackend {
   static constexpr const char* kUri = "sqlite:";
-  static constexpr bool kHasExecutions = false;  // TEMPORARY: until the SQLite tables land
 };
 
 template <typename Backend>
 class StoreContractTest : public ::testing::Test {
  protected:
   StoreContractTest() : clock_(absl::FromUnixMicros(1'700'000'000'123'456)) { Reopen(); }
-
-  void SetUp() override {
-    const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    if (!Backend::kHasExecutions && name.find("Execution") != std::string::npos) {
-      GTEST_SKIP() << "TEMPORARY: execution records are not in this backend yet";
-    }
-  }
 
   void Reopen() {
     store_.reset();
@@ -291,7 +282,6 @@ TYPED_TEST(StoreContractTest, CloseDrainsPendingPutsThenRefuses) {
   EXPECT_THAT(GetAndWait(*this->store_, "drain0"), StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(ScanAndWait(*this->store_, {}), StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(this->store_->Ping(), StatusIs(absl::StatusCode::kUnavailable));
-  if (!TypeParam::kHasExecutions) return;
   EXPECT_THAT(PutExecutionAndWait(*this->store_, MakeExecution("late"), 0),
               StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(GetExecutionAndWait(*this->store_, "late"), StatusIs(absl::StatusCode::kUnavailable));
