@@ -24,9 +24,12 @@ Environment: INGESTD_BIN (the binary; default $INGESTD_SOURCE_DIR/build/release/
 INGESTD_TEST_OUTPUT (where logs of failed tests are copied), INGESTD_KEEP_TEMP=1 (keep data dirs).
 """
 
+import base64
 import dataclasses
 import datetime
 import decimal
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -704,3 +707,264 @@ def run_serve_expecting_failure(args, timeout=10.0, env=None):
             f"have refused to start.\nstderr: {err.decode(errors='replace')[-2000:]}")
     return proc.returncode, err.decode("utf-8", errors="replace") + out.decode(
         "utf-8", errors="replace")
+
+
+# ---------------------------------------------------------------------------------------------
+# The admin listener (approvals, Step Functions API, webhook) — issue 6. Added helpers only.
+
+ADMIN_TOKEN = "it-admin-token-6f1c0b9e"
+ADMIN_ACCESS_KEY_ID = "AKIDINGESTDTESTKEY01"
+ADMIN_SECRET_ACCESS_KEY = "it/secret+AccessKey0123456789abcdefghijk"
+WEBHOOK_SECRET = "it-webhook-secret-7d2a"
+SFN_CONTENT_TYPE = "application/x-amz-json-1.0"
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT = "000000000000"
+
+
+def admin_server_args(token=ADMIN_TOKEN, access_key_id=ADMIN_ACCESS_KEY_ID,
+                      secret_access_key=ADMIN_SECRET_ACCESS_KEY, webhook=None,
+                      webhook_secret=None, approval_timeout=None, region=None, account=None):
+    """`ingestd serve` flags that turn the admin listener on (None leaves a flag out)."""
+    args = []
+    for flag, value in (("--admin-token", token), ("--admin-access-key-id", access_key_id),
+                        ("--admin-secret-access-key", secret_access_key),
+                        ("--approval-webhook", webhook),
+                        ("--approval-webhook-secret", webhook_secret),
+                        ("--approval-timeout", approval_timeout), ("--region", region),
+                        ("--account", account)):
+        if value is not None:
+            args += [flag, value]
+    return args
+
+
+def bearer(token=ADMIN_TOKEN):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def basic(password=ADMIN_TOKEN, user="admin"):
+    raw = f"{user}:{password}".encode("utf-8")
+    return {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
+
+
+def wait_until(predicate, timeout, interval=0.05, message="condition"):
+    """Polls `predicate()` until it returns a truthy value (returned) or `timeout` seconds
+    pass (AssertionError naming `message` and the last value)."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{message}: not reached within {timeout}s (last: {value!r})")
+        time.sleep(interval)
+
+
+def sigv4_headers(method, host, path, body, access_key_id, secret_access_key, region,
+                  service="states", extra_headers=None, amz_date=None, content_sha256=True):
+    """The headers of a request signed with AWS Signature Version 4 (as the AWS SDKs sign):
+    every header given (plus host and x-amz-date) is signed. `path` must be already
+    URI-encoded and carry no query string."""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    body = body or b""
+    amz_date = amz_date or datetime.datetime.now(datetime.timezone.utc).strftime(
+        "%Y%m%dT%H%M%SZ")
+    day = amz_date[:8]
+    payload_hash = hashlib.sha256(body).hexdigest()
+    headers = {"host": host, "x-amz-date": amz_date}
+    for name, value in (extra_headers or {}).items():
+        headers[name.lower()] = value
+    if content_sha256:
+        headers["x-amz-content-sha256"] = payload_hash
+    names = sorted(headers)
+    canonical_headers = "".join(f"{n}:{' '.join(str(headers[n]).split())}\n" for n in names)
+    signed_headers = ";".join(names)
+    canonical_request = "\n".join(
+        [method, path, "", canonical_headers, signed_headers, payload_hash])
+    scope = f"{day}/{region}/{service}/aws4_request"
+    string_to_sign = "\n".join([
+        "AWS4-HMAC-SHA256", amz_date, scope,
+        hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()])
+    key = ("AWS4" + secret_access_key).encode("utf-8")
+    for part in (day, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
+    signature = hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    out = {n: headers[n] for n in names if n != "host"}
+    out["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={access_key_id}/{scope}, "
+                            f"SignedHeaders={signed_headers}, Signature={signature}")
+    return out
+
+
+def aws_error_type(resp):
+    """The `__type` of a Step Functions error reply without any `namespace#` prefix."""
+    body = resp.json()
+    if not isinstance(body, dict) or not isinstance(body.get("__type"), str):
+        raise AssertionError(f"not an AWS JSON error: {resp.describe()}")
+    return body["__type"].rsplit("#", 1)[-1]
+
+
+def time_value(value):
+    """An admin timestamp (RFC 3339 UTC text, or epoch seconds) as a Decimal epoch."""
+    if isinstance(value, bool) or value is None:
+        raise AssertionError(f"not a timestamp: {value!r}")
+    if isinstance(value, (int, float)):
+        return decimal.Decimal(str(value))
+    return parse_time(value)
+
+
+class AdminClient:
+    """Requests to a Server's admin listener, with the admin credentials (the port is read at
+    every call, so it follows restarts). Thread-safe."""
+
+    def __init__(self, server, token=ADMIN_TOKEN, access_key_id=ADMIN_ACCESS_KEY_ID,
+                 secret_access_key=ADMIN_SECRET_ACCESS_KEY, region=DEFAULT_REGION):
+        self.server = server
+        self.token = token
+        self.access_key_id = access_key_id
+        self.secret_access_key = secret_access_key
+        self.region = region
+
+    def request(self, method, target, body=None, headers=None, auth="bearer", timeout=10.0):
+        """`auth`: "bearer" (the token), "basic" (the token as password), or None."""
+        all_headers = {}
+        if auth == "bearer":
+            all_headers.update(bearer(self.token))
+        elif auth == "basic":
+            all_headers.update(basic(self.token))
+        elif auth is not None:
+            raise ValueError(auth)
+        all_headers.update(headers or {})
+        return self.server.request(method, target, body=body, headers=all_headers,
+                                   timeout=timeout, port=self.server.admin_port)
+
+    def approvals(self):
+        resp = self.request("GET", "/approvals")
+        if resp.status != 200 or resp.content_type != "application/json":
+            raise AssertionError(f"GET /approvals failed: {resp.describe()}")
+        body = resp.json()
+        if not isinstance(body, list):
+            raise AssertionError(f"GET /approvals is not a JSON array: {resp.describe()}")
+        return body
+
+    def approval_for(self, email):
+        """The pending approval whose input item has this email, or None."""
+        for entry in self.approvals():
+            item = (entry.get("input") or {}).get("item") or {}
+            if item.get("email") == email:
+                return entry
+        return None
+
+    def decide(self, approval_id, decision, **kw):
+        """POST /approvals/{id}/{decision} with the bearer token."""
+        return self.request("POST", f"/approvals/{urllib.parse.quote(approval_id, safe='')}/"
+                            f"{decision}", **kw)
+
+    def sfn(self, op, payload, auth="bearer", path="/sfn", secret_access_key=None,
+            timeout=10.0):
+        """A Step Functions JSON API call; auth "bearer" or "sigv4"."""
+        body = json.dumps(payload).encode("utf-8")
+        headers = {"Content-Type": SFN_CONTENT_TYPE, "X-Amz-Target": f"AWSStepFunctions.{op}"}
+        if auth == "sigv4":
+            headers = sigv4_headers(
+                "POST", f"{HOST}:{self.server.admin_port}", path, body, self.access_key_id,
+                secret_access_key or self.secret_access_key, self.region,
+                extra_headers=headers)
+            auth = None
+        return self.request("POST", path, body=body, headers=headers, auth=auth,
+                            timeout=timeout)
+
+    def describe(self, execution_arn, **kw):
+        resp = self.sfn("DescribeExecution", {"executionArn": execution_arn}, **kw)
+        if resp.status != 200:
+            raise AssertionError(f"DescribeExecution failed: {resp.describe()}")
+        return resp.json()
+
+
+@dataclasses.dataclass
+class WebhookDelivery:
+    path: str
+    headers: dict  # lower-case name -> value
+    body: bytes
+    answered: int
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+
+class WebhookReceiver:
+    """An HTTP server on 127.0.0.1:0 in a thread that records every POST it receives.
+    `respond(delivery_body_json, attempt)` -> status decides the answer (default 204);
+    `attempt` counts this receiver's earlier deliveries with the same JSON "id"."""
+
+    def __init__(self, respond=None):
+        import http.server  # only the webhook tests need it
+
+        self.deliveries = []
+        self.lock = threading.Lock()
+        self.respond = respond or (lambda body, attempt: 204)
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                try:
+                    parsed = json.loads(body.decode("utf-8"))
+                except ValueError:
+                    parsed = None
+                key = parsed.get("id") if isinstance(parsed, dict) else None
+                with receiver.lock:
+                    attempt = sum(1 for d in receiver.deliveries if key is not None and
+                                  _delivery_id(d) == key)
+                status = receiver.respond(parsed, attempt)
+                with receiver.lock:
+                    receiver.deliveries.append(WebhookDelivery(
+                        self.path, {k.lower(): v for k, v in self.headers.items()}, body,
+                        status))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer((HOST, 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://{HOST}:{self.port}/hook"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
+
+    def for_id(self, approval_id):
+        with self.lock:
+            return [d for d in self.deliveries if _delivery_id(d) == approval_id]
+
+    def matching(self, predicate):
+        with self.lock:
+            out = []
+            for d in self.deliveries:
+                try:
+                    if predicate(d.json()):
+                        out.append(d)
+                except (ValueError, AttributeError, TypeError):
+                    pass
+            return out
+
+
+def _delivery_id(delivery):
+    try:
+        body = delivery.json()
+    except ValueError:
+        return None
+    return body.get("id") if isinstance(body, dict) else None
