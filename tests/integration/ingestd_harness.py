@@ -838,14 +838,22 @@ class AdminClient:
         return self.server.request(method, target, body=body, headers=all_headers,
                                    timeout=timeout, port=self.server.admin_port)
 
-    def approvals(self):
-        resp = self.request("GET", "/approvals")
-        if resp.status != 200 or resp.content_type != "application/json":
-            raise AssertionError(f"GET /approvals failed: {resp.describe()}")
-        body = resp.json()
-        if not isinstance(body, list):
-            raise AssertionError(f"GET /approvals is not a JSON array: {resp.describe()}")
-        return body
+    def approvals(self, max_pages=100):
+        """Every pending approval (GET /approvals, following any Link rel="next")."""
+        out, target = [], "/approvals"
+        for _ in range(max_pages):
+            resp = self.request("GET", target)
+            if resp.status != 200 or resp.content_type != "application/json":
+                raise AssertionError(f"GET {target} failed: {resp.describe()}")
+            body = resp.json()
+            if not isinstance(body, list):
+                raise AssertionError(f"GET {target} is not a JSON array: {resp.describe()}")
+            out.extend(body)
+            link = resp.next_link()
+            if link is None:
+                return out
+            target = relative_target(f"http://{HOST}:{self.server.admin_port}{target}", link)
+        raise AssertionError(f"GET /approvals: more than {max_pages} pages")
 
     def approval_for(self, email):
         """The pending approval whose input item has this email, or None."""

@@ -135,10 +135,19 @@ class Ingestd {
     });
   }
 
+  // Every pending approval (GET /approvals, following any Link rel="next").
   async approvals() {
-    const r = await this.admin('/approvals');
-    assert.equal(r.status, 200, `GET /approvals answered ${r.status}`);
-    return r.json();
+    const out = [];
+    let target = '/approvals';
+    for (let pages = 0; target && pages < 100; pages++) {
+      const r = await this.admin(target);
+      assert.equal(r.status, 200, `GET ${target} answered ${r.status}`);
+      out.push(...await r.json());
+      const next = /<([^>]*)>\s*;[^,]*rel="?next"?/i.exec(r.headers.get('link') ?? '');
+      target = next ? new URL(next[1], this.adminUrl + target).pathname +
+        new URL(next[1], this.adminUrl + target).search : null;
+    }
+    return out;
   }
 
   async approvalFor(email) {
