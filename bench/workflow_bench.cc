@@ -4,6 +4,7 @@
 // only the engine is measured.
 //
 //   build/<dir>/bench/workflow_bench --benchmark_filter=Default
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,17 @@ class InlineStore final : public store::Store {
   void Get(std::string, store::GetCallback done) override { std::move(done)(std::nullopt); }
   void Scan(store::ScanRequest, store::ScanCallback done) override {
     std::move(done)(store::Page{});
+  }
+  void PutExecution(store::ExecutionRecord record, std::int64_t expected_version,
+                    store::ExecutionPutCallback done) override {
+    record.version = expected_version + 1;
+    std::move(done)(std::move(record));
+  }
+  void GetExecution(std::string, store::ExecutionGetCallback done) override {
+    std::move(done)(std::nullopt);
+  }
+  void ScanExecutions(store::ExecutionScanRequest, store::ExecutionScanCallback done) override {
+    std::move(done)(store::ExecutionPage{});
   }
   absl::Status Ping() override { return absl::OkStatus(); }
   void Close() override {}

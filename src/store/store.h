@@ -159,17 +159,11 @@ class Store {
   // be written: read the record again). INVALID_ARGUMENT for an empty or over-long arn, an
   // empty or over-long status, or a negative expected_version. Exactly one call of `done`.
   virtual void PutExecution(ExecutionRecord record, std::int64_t expected_version,
-                            ExecutionPutCallback done) {
-    (void)record, (void)expected_version;
-    std::move(done)(absl::UnimplementedError("execution records: not implemented yet"));
-  }
+                            ExecutionPutCallback done) = 0;
 
   // The execution record with key `arn`, or nullopt; it reflects every write whose `done`
   // has run. INVALID_ARGUMENT for an empty or over-long arn.
-  virtual void GetExecution(std::string arn, ExecutionGetCallback done) {
-    (void)arn;
-    std::move(done)(absl::UnimplementedError("execution records: not implemented yet"));
-  }
+  virtual void GetExecution(std::string arn, ExecutionGetCallback done) = 0;
 
   // One page of execution records in ascending arn order after `request.cursor`, only those
   // with `request.status` when it is set. A record that keeps its status during a paginated
@@ -177,10 +171,7 @@ class Store {
   // either status (a scan is no snapshot, and a DynamoDB index lags a little behind writes).
   // INVALID_ARGUMENT for a cursor that does not decode, a limit out of range, or an over-long
   // status filter.
-  virtual void ScanExecutions(ExecutionScanRequest request, ExecutionScanCallback done) {
-    (void)request;
-    std::move(done)(absl::UnimplementedError("execution records: not implemented yet"));
-  }
+  virtual void ScanExecutions(ExecutionScanRequest request, ExecutionScanCallback done) = 0;
 
   // OK when the store answers a trivial read now (for /readyz). Blocking, short.
   virtual absl::Status Ping() = 0;

@@ -1,6 +1,7 @@
 // The default workflow (workflows/ingest.asl.json, embedded) against the ingest contract.
 #include "workflow/ingest_contract.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -37,6 +38,18 @@ class FlakyStore final : public store::Store {
   void Get(std::string, store::GetCallback done) override { std::move(done)(std::nullopt); }
   void Scan(store::ScanRequest, store::ScanCallback done) override {
     std::move(done)(store::Page{});
+  }
+  // Execution records are not used here: writes succeed unchecked, nothing is kept.
+  void PutExecution(store::ExecutionRecord record, std::int64_t expected_version,
+                    store::ExecutionPutCallback done) override {
+    record.version = expected_version + 1;
+    std::move(done)(std::move(record));
+  }
+  void GetExecution(std::string, store::ExecutionGetCallback done) override {
+    std::move(done)(std::nullopt);
+  }
+  void ScanExecutions(store::ExecutionScanRequest, store::ExecutionScanCallback done) override {
+    std::move(done)(store::ExecutionPage{});
   }
   absl::Status Ping() override { return absl::OkStatus(); }
   void Close() override {}
