@@ -199,6 +199,24 @@ std::optional<absl::Time> ParseAmzDate(std::string_view s) {
   return absl::FromCivil(civil, absl::UTCTimeZone());
 }
 
+// Parses an HTTP date as botocore writes it ("Sun, 30 Aug 2015 12:36:00 -0000", RFC 2822) or
+// as RFC 9110 does ("... GMT"), strictly: formatting the result back must give the input.
+std::optional<absl::Time> ParseHttpDate(std::string_view s) {
+  constexpr std::string_view kFormat = "%a, %d %b %Y %H:%M:%S";
+  std::string_view stamp;
+  for (std::string_view zone : {" GMT", " +0000", " -0000"}) {
+    if (s.ends_with(zone)) stamp = s.substr(0, s.size() - zone.size());
+  }
+  if (stamp.empty()) return std::nullopt;
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(std::string(kFormat), std::string(stamp), absl::UTCTimeZone(), &t, &error)) {
+    return std::nullopt;
+  }
+  if (absl::FormatTime(std::string(kFormat), t, absl::UTCTimeZone()) != stamp) return std::nullopt;
+  return t;
+}
+
 absl::Status ParseCredential(std::string_view value, SigV4Authorization& out) {
   const std::vector<std::string_view> parts = Split(value, '/');
   if (parts.size() != 5) {
@@ -446,7 +464,6 @@ absl::Status SigV4Verifier::VerifyParsed(const http::Request& request,
       return absl::InvalidArgumentError("the request has neither X-Amz-Date nor Date");
     }
   }
-  const std::string_view timestamp = **amz_date;
   const std::vector<std::string>& signed_headers = authorization.signed_headers;
   const auto is_signed = [&](std::string_view name) {
     return std::find(signed_headers.begin(), signed_headers.end(), name) != signed_headers.end();
@@ -455,11 +472,14 @@ absl::Status SigV4Verifier::VerifyParsed(const http::Request& request,
   if (!is_signed(date_header)) {
     return absl::InvalidArgumentError(fmt::format("SignedHeaders must include {}", date_header));
   }
-  const std::optional<absl::Time> when = ParseAmzDate(timestamp);
+  std::optional<absl::Time> when = ParseAmzDate(**amz_date);
+  if (!when.has_value() && date_header == "date") when = ParseHttpDate(**amz_date);
   if (!when.has_value()) {
     return absl::InvalidArgumentError(
         fmt::format("the {} header must be in the form 20150830T123600Z", date_header));
   }
+  // The string to sign always has the ISO 8601 basic form, whatever form Date had.
+  const std::string timestamp = absl::FormatTime("%Y%m%dT%H%M%SZ", *when, absl::UTCTimeZone());
   const common::Clock& clock = options_.clock != nullptr ? *options_.clock : common::Clock::Real();
   const absl::Time now = clock.Now();
   if (*when > now + options_.max_skew || *when < now - options_.max_skew) {

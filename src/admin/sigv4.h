@@ -18,8 +18,9 @@
 //   - canonical headers: the SignedHeaders in their (sorted) order, each the comma-joined
 //     values of every occurrence, trimmed, inner whitespace runs collapsed to one space.
 //   - payload hash: hex SHA-256 of the body; an `x-amz-content-sha256` header must equal it.
-//   - timestamp: `X-Amz-Date` (or, when absent, `Date`) in ISO 8601 basic form
-//     (20150830T123600Z); within `max_skew` of the clock; its day must be the credential's.
+//   - timestamp: `X-Amz-Date` in ISO 8601 basic form (20150830T123600Z) or, when absent,
+//     `Date` in that form or as an HTTP date ("Sun, 30 Aug 2015 12:36:00 GMT", or "-0000" as
+//     botocore writes it); within `max_skew` of the clock; its day must be the credential's.
 //   - SignedHeaders must include `host` and the timestamp header; any region; the service
 //     must be `service` ("states").
 //

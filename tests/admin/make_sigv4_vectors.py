@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Generates the SigV4 test vectors of tests/admin/sigv4_test.cc with botocore.
+
+Not run by CTest: the vectors are pasted into sigv4_test.cc as constants, so the unit tests
+check the C++ verifier against what a real AWS client signs, without needing Python.
+
+    python3 tests/admin/make_sigv4_vectors.py > /tmp/vectors.inc
+
+Needs botocore (Debian: python3-botocore, or the one bundled with awscli). Every request is
+signed by botocore.auth.SigV4Auth with fixed credentials at a fixed time (botocore's clock is
+patched), and printed as a C++ aggregate: method, target, headers in order, body, botocore's
+canonical request, and the Authorization header botocore produced.
+"""
+import datetime
+import json
+from unittest import mock
+
+import botocore.auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+# The AWS SigV4 test suite's example credentials and time (get-vanilla).
+ACCESS_KEY = "AKIDEXAMPLE"
+SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+NOW = datetime.datetime(2015, 8, 30, 12, 36, 0, tzinfo=datetime.timezone.utc)
+
+
+def sign(name, method, url, headers, body, service="states", region="us-east-1"):
+    request = AWSRequest(method=method, url=url, headers=headers, data=body)
+    signer = botocore.auth.SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), service, region)
+    # Keep the canonical request botocore signed (computing it again after signing would
+    # include the Authorization header).
+    signed = []
+    original = signer.canonical_request
+
+    def record(req):
+        signed.append(original(req))
+        return signed[-1]
+
+    with mock.patch.object(botocore.auth, "get_current_datetime", return_value=NOW), \
+            mock.patch.object(signer, "canonical_request", side_effect=record):
+        signer.add_auth(request)
+    canonical = signed[0]
+    target = url.split("://", 1)[1]
+    target = target[target.index("/"):] if "/" in target else "/"
+    return {
+        "name": name,
+        "service": service,
+        "method": method,
+        "target": target,
+        "headers": [(k, v) for k, v in request.headers.items()],
+        "body": body.decode() if isinstance(body, bytes) else (body or ""),
+        "canonical": canonical,
+    }
+
+
+def cxx(s):
+    return json.dumps(s)  # a JSON string literal is a valid C++ literal for this ASCII data
+
+
+def main():
+    vectors = [
+        # The AWS test suite's get-vanilla: GET / signed for service "service".
+        sign("get_vanilla", "GET", "https://example.amazonaws.com/",
+             {"Host": "example.amazonaws.com"}, b"", service="service"),
+        # What the AWS CLI and SDKs send to the admin listener (Step Functions JSON protocol).
+        sign("sfn_send_task_success", "POST", "http://127.0.0.1:8081/",
+             {"Host": "127.0.0.1:8081", "X-Amz-Target": "AWSStepFunctions.SendTaskSuccess",
+              "Content-Type": "application/x-amz-json-1.0"},
+             b'{"taskToken":"tok-1","output":"{\\"ok\\":true}"}', region="eu-west-1"),
+        # An endpoint with a path (the JS SDK keeps "/sfn/"), and x-amz-content-sha256.
+        sign("sfn_path_and_content_sha", "POST", "http://localhost:8081/sfn/",
+             {"Host": "localhost:8081", "X-Amz-Target": "AWSStepFunctions.DescribeExecution",
+              "Content-Type": "application/x-amz-json-1.0",
+              "X-Amz-Content-SHA256": botocore.auth.sha256(b'{"executionArn":"arn:x"}')
+              .hexdigest()},
+             b'{"executionArn":"arn:x"}'),
+        # Unsorted, repeated and percent-encoded query parameters; a value with inner spaces.
+        sign("query_and_whitespace", "GET",
+             "http://127.0.0.1:8081/approvals?b=2&a=1&a=0&q=hello%20world&empty=",
+             {"Host": "127.0.0.1:8081", "X-Spaced": "  a    b  c  "}, b""),
+        # A Date header instead of X-Amz-Date (botocore then writes Date in RFC 1123 form).
+        sign("date_header", "POST", "http://127.0.0.1:8081/approvals/42/approve",
+             {"Host": "127.0.0.1:8081", "Date": "x"}, b""),
+        # A path with an encoded character: encoded again in the canonical URI.
+        sign("encoded_path", "GET", "http://127.0.0.1:8081/approvals/a%20b",
+             {"Host": "127.0.0.1:8081"}, b""),
+    ]
+    for v in vectors:
+        print("SignedVector{")
+        print(f"    .name = {cxx(v['name'])},")
+        print(f"    .service = {cxx(v['service'])},")
+        print(f"    .method = {cxx(v['method'])},")
+        print(f"    .target = {cxx(v['target'])},")
+        print("    .headers = {")
+        for k, val in v["headers"]:
+            print(f"        {{{cxx(k)}, {cxx(val)}}},")
+        print("    },")
+        print(f"    .body = {cxx(v['body'])},")
+        print(f"    .canonical_request = {cxx(v['canonical'])},")
+        print("},")
+
+
+if __name__ == "__main__":
+    main()
