@@ -842,7 +842,11 @@ class SqliteStore::Impl {
   static int OnWalCommit(void* self, sqlite3* db, const char*, int wal_pages) {
     auto* impl = static_cast<Impl*>(self);
     if (wal_pages >= kRestartFactor * impl->options_.checkpoint_pages) {
-      // Waits (busy_timeout) for a running background checkpoint and for readers of old frames.
+      // SQLite answers BUSY at once, without the busy handler, while another connection
+      // checkpoints; so wait for a running background checkpoint here (under load it was
+      // often running, and the WAL outgrew its bound). Readers of old frames are waited for
+      // by the busy handler (busy_timeout).
+      internal::MutexLock checkpoint_lock(&impl->checkpoint_mu_);
       sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
     } else if (wal_pages >= impl->options_.checkpoint_pages) {
       internal::MutexLock lock(&impl->mu_);
@@ -864,8 +868,12 @@ class SqliteStore::Impl {
         checkpoint_wanted_ = false;
       }
       // A failure here loses nothing (the WAL keeps the data); the next signal retries.
-      int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                         nullptr, nullptr);
+      int rc;
+      {
+        internal::MutexLock checkpoint_lock(&checkpoint_mu_);
+        rc = sqlite3_wal_checkpoint_v2(checkpoint_db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                       nullptr, nullptr);
+      }
       if (rc == SQLITE_OK) {
         internal::MutexLock lock(&mu_);
         ++checkpoints_done_;
@@ -929,6 +937,9 @@ class SqliteStore::Impl {
   internal::Mutex close_mu_;
   std::thread writer_;
   DbPtr checkpoint_db_;  // used by the checkpointer thread only
+  // Held while this store checkpoints (background PASSIVE or the writer's RESTART), never
+  // together with mu_.
+  internal::Mutex checkpoint_mu_;
   std::thread checkpointer_;
   std::vector<std::thread> readers_;
   internal::SerialExecutor late_callbacks_;
