@@ -110,7 +110,7 @@ class Receiver {
 
   bool WaitForRequests(std::size_t n) {
     absl::MutexLock lock(&mu_);
-    auto enough = [&] { return requests_.size() >= n; };
+    auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return requests_.size() >= n; };
     return mu_.AwaitWithTimeout(absl::Condition(&enough), kWaitLimit);
   }
 
@@ -203,7 +203,7 @@ class Recorder {
 
   bool WaitFor(std::size_t n) {
     absl::MutexLock lock(&mu_);
-    auto enough = [&] { return records_.size() >= n; };
+    auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return records_.size() >= n; };
     return mu_.AwaitWithTimeout(absl::Condition(&enough), kWaitLimit);
   }
 
