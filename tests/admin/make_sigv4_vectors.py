@@ -5,14 +5,23 @@ Not run by CTest: the vectors are pasted into sigv4_test.cc as constants, so the
 check the C++ verifier against what a real AWS client signs, without needing Python.
 
     python3 tests/admin/make_sigv4_vectors.py > /tmp/vectors.inc
+    python3 tests/admin/make_sigv4_vectors.py --js   # one request from the JS SDK v3
 
 Needs botocore (Debian: python3-botocore, or the one bundled with awscli). Every request is
 signed by botocore.auth.SigV4Auth with fixed credentials at a fixed time (botocore's clock is
 patched), and printed as a C++ aggregate: method, target, headers in order, body, botocore's
 canonical request, and the Authorization header botocore produced.
+
+With --js it instead captures one real SendTaskSuccess call of @aws-sdk/client-sfn (from
+tests/node/node_modules; `npm ci` there first) to endpoint http://127.0.0.1:PORT/sfn/ with the
+same credentials, as the SDK sends it on the wire (its own clock: the test sets its clock to
+the captured X-Amz-Date), printed as JSON.
 """
 import datetime
 import json
+import os
+import subprocess
+import sys
 from unittest import mock
 
 import botocore.auth
@@ -58,7 +67,47 @@ def cxx(s):
     return json.dumps(s)  # a JSON string literal is a valid C++ literal for this ASCII data
 
 
+CAPTURE_JS = r"""
+import http from 'node:http';
+import { SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+const captured = await new Promise((resolve) => {
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0' });
+      res.end('{}');
+      server.close();
+      resolve({ method: req.method, target: req.url, headers: req.rawHeaders, body });
+    });
+  });
+  server.listen(0, '127.0.0.1', async () => {
+    const client = new SFNClient({
+      endpoint: `http://127.0.0.1:${server.address().port}/sfn/`,
+      region: 'us-west-2',
+      credentials: { accessKeyId: 'AKIDEXAMPLE',
+                     secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
+      maxAttempts: 1,
+    });
+    await client.send(new SendTaskSuccessCommand({ taskToken: 'tok-js',
+                                                   output: '{"approved":true}' }));
+  });
+});
+console.log(JSON.stringify(captured));
+"""
+
+
+def capture_js():
+    node_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "node")
+    out = subprocess.run(["node", "--input-type=module", "-e", CAPTURE_JS], cwd=node_dir,
+                         check=True, capture_output=True, text=True).stdout
+    print(json.dumps(json.loads(out), indent=2))
+
+
 def main():
+    if "--js" in sys.argv[1:]:
+        capture_js()
+        return
     vectors = [
         # The AWS test suite's get-vanilla: GET / signed for service "service".
         sign("get_vanilla", "GET", "https://example.amazonaws.com/",

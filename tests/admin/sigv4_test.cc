@@ -11,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "testing/status_matchers.h"
@@ -252,6 +253,47 @@ TEST_F(SigV4Test, AcceptsEveryBotocoreVector) {
                          SigV4CanonicalRequest(req, auth.signed_headers, Sha256Hex(v.body)));
     EXPECT_EQ(canonical, v.canonical_request);
   }
+}
+
+// A SendTaskSuccess call of @aws-sdk/client-sfn (JS SDK v3) as it came off the wire, captured
+// by `python3 tests/admin/make_sigv4_vectors.py --js` at 20261204T190924Z (its own clock).
+TEST_F(SigV4Test, AcceptsARequestCapturedFromTheJsSdk) {
+  const SignedVector v{
+      .name = "js_sdk_send_task_success",
+      .service = "states",
+      .method = "POST",
+      .target = "/sfn/",
+      .headers =
+          {
+              {"content-type", "application/x-amz-json-1.0"},
+              {"x-amz-target", "AWSStepFunctions.SendTaskSuccess"},
+              {"content-length", "53"},
+              {"x-amz-user-agent", "aws-sdk-js/3.1177.0"},
+              {"user-agent",
+               "aws-sdk-js/3.1177.0 ua/2.1 os/linux#6.18.44-fc-v1252 lang/js md/nodejs#20.20.2 "
+               "api/sfn#3.1177.0 m/N,E,e"},
+              {"host", "127.0.0.1:41107"},
+              {"amz-sdk-invocation-id", "f8026dd4-8e55-4ace-b164-f567640a29b0"},
+              {"amz-sdk-request", "attempt=1; max=1"},
+              {"x-amz-date", "20261204T190924Z"},
+              {"x-amz-content-sha256",
+               "7b60be911f956f83d86e9f3b6f8a9edceebe5345a12c549ca8a47f765fc0bb77"},
+              {"authorization",
+               "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261204/us-west-2/states/aws4_request, "
+               "SignedHeaders=amz-sdk-invocation-id;amz-sdk-request;content-length;content-type;"
+               "host;x-amz-content-sha256;x-amz-date;x-amz-target;x-amz-user-agent, "
+               "Signature=0a4a993e4079af1438020b9fc8b2abdcfdc916ae326b3f30c73fe9872b69a034"},
+              {"Connection", "keep-alive"},
+          },
+      .body = "{\"taskToken\":\"tok-js\",\"output\":\"{\\\"approved\\\":true}\"}",
+      .canonical_request = {},
+  };
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2026, 12, 4, 19, 9, 24), absl::UTCTimeZone()));
+  EXPECT_THAT(Verifier().Verify(MakeRequest(v)), IsOk());
+  // Its x-amz-content-sha256 binds the body.
+  http::Request tampered = MakeRequest(v);
+  tampered.body() = R"({"taskToken":"tok-js","output":"{\"approved\":false}"})";
+  EXPECT_THAT(Verifier().Verify(tampered), StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(SigV4Test, GetVanillaMatchesTheAwsTestSuite) {
