@@ -6,13 +6,19 @@
 #include <string>
 #include <utility>
 
+#include <boost/json.hpp>
 #include <fmt/format.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include "absl/status/statusor.h"
+#include "admin/auth.h"
+#include "admin/routes.h"
 #include "cli/commands.h"
+#include "common/duration.h"
+#include "common/file.h"
 #include "common/log.h"
+#include "common/time_format.h"
 #include "dashboard/routes.h"
 #include "http/response.h"
 #include "http/router.h"
@@ -20,9 +26,12 @@
 #include "ingest/endpoint.h"
 #include "metrics/metrics.h"
 #include "metrics/pricing.h"
+#include "notify/webhook.h"
 #include "store/store.h"
 #include "workflow/builtin_tasks.h"
 #include "workflow/default_workflow.h"
+#include "workflow/durable.h"
+#include "workflow/ingest_contract.h"
 #include "workflow/workflow.h"
 
 namespace ingestd::cli {
@@ -38,6 +47,10 @@ struct ServeFlags {
   std::string admin_access_key_id;
   std::string admin_secret_access_key;
   std::string approval_webhook;
+  std::string approval_webhook_secret;
+  std::string approval_timeout = "365d";
+  std::string region = "us-east-1";
+  std::string account = "000000000000";
   std::string pricing;
   std::string log_level = "info";
   std::string ingest_engine = "workflow";
@@ -124,8 +137,88 @@ int Serve(const ServeFlags& flags) {
     return 2;
   }
   spdlog::info("ingest workflow: {}", flags.workflow.empty() ? "built in" : flags.workflow);
+  std::string definition_text(workflow::DefaultIngestWorkflowText());
+  if (!flags.workflow.empty()) {
+    auto text = common::ReadFile(flags.workflow);
+    if (!text.ok()) {
+      spdlog::error("{}", std::string(text.status().message()));
+      store->Close();
+      return 2;
+    }
+    definition_text = *std::move(text);
+  }
+
+  auto approval_timeout = common::ParseDuration(flags.approval_timeout);
+  if (!approval_timeout.ok() || *approval_timeout < absl::Seconds(1) ||
+      *approval_timeout > absl::Hours(24 * 365 * 3)) {
+    spdlog::error("--approval-timeout must be a duration from 1s to 1095d, e.g. 365d (got \"{}\")",
+                  flags.approval_timeout);
+    store->Close();
+    return 2;
+  }
+
+  // The admin and its webhook hear about every approval that starts waiting.
+  std::unique_ptr<notify::WebhookNotifier> webhook;
+  std::string admin_base_url;
+  if (auto admin_listen = ParseHostPort(flags.admin_listen, "--admin-listen"); admin_listen.ok()) {
+    admin_base_url = fmt::format("http://{}:{}", admin_listen->host, admin_listen->port);
+  }
+  if (!flags.approval_webhook.empty()) {
+    auto created = notify::WebhookNotifier::Create(
+        {.url = flags.approval_webhook, .secret = flags.approval_webhook_secret});
+    if (!created.ok()) {
+      spdlog::error("--approval-webhook: {}", std::string(created.status().message()));
+      store->Close();
+      return 2;
+    }
+    webhook = *std::move(created);
+    spdlog::info("pending approvals are announced to {}", flags.approval_webhook);
+  }
+
+  workflow::DurableOptions durable_options{
+      .store = store.get(),
+      .workflow = *compiled,
+      .definition_text = definition_text,
+      .registry = &tasks,
+      .region = flags.region,
+      .account = flags.account,
+  };
+  durable_options.on_pending = [&webhook, &admin_base_url](const workflow::PendingTask& task) {
+    if (webhook == nullptr) return;
+    boost::json::object event;
+    event["event"] = "approval.pending";
+    event["id"] = task.id;
+    event["task_token"] = task.task_token;
+    event["execution"] = task.execution;
+    event["state"] = task.state;
+    event["input"] = task.input;
+    event["created_at"] = common::FormatRfc3339(task.created_at);
+    if (task.expires_at) {
+      event["expires_at"] = common::FormatRfc3339(*task.expires_at);
+    } else {
+      event["expires_at"] = nullptr;
+    }
+    event["approve_url"] = fmt::format("{}/approvals/{}/approve", admin_base_url, task.id);
+    event["reject_url"] = fmt::format("{}/approvals/{}/reject", admin_base_url, task.id);
+    webhook->Notify(boost::json::serialize(event));
+  };
+  durable_options.on_finished = [&metrics](const workflow::ExecutionResult& r,
+                                           absl::Duration duration) {
+    metrics.RecordWorkflow(
+        r.succeeded ? metrics::WorkflowStatus::kSucceeded : metrics::WorkflowStatus::kFailed,
+        duration, static_cast<std::uint64_t>(r.transitions));
+  };
+  auto durable = workflow::DurableExecutions::Open(std::move(durable_options));
+  if (!durable.ok()) {
+    spdlog::error("{}", std::string(durable.status().message()));
+    store->Close();
+    return 2;
+  }
+  std::unique_ptr<workflow::DurableExecutions> executions = *std::move(durable);
 
   ingest::EndpointOptions endpoint_options;
+  endpoint_options.execution = executions->ExecutionDefaults();
+  endpoint_options.approval_timeout_seconds = absl::ToInt64Seconds(*approval_timeout);
   if (flags.ingest_engine == "direct") {
     endpoint_options.engine = ingest::Engine::kDirect;
     spdlog::warn(
@@ -193,17 +286,58 @@ int Serve(const ServeFlags& flags) {
   }
   spdlog::info("listening on http://{}:{}", listen->host, (*server)->port());
 
+  // The admin listener: approvals and the Step Functions API, behind authentication.
+  std::optional<admin::Authenticator> authenticator;
+  http::Router admin_router;
+  std::unique_ptr<http::Server> admin_server;
+  auto stop_all = [&] {
+    if (admin_server) admin_server->Shutdown(absl::Seconds(10));
+    (*server)->Shutdown(absl::Seconds(10));
+    executions->Close();
+    if (webhook) webhook->Close(absl::Seconds(5));
+    store->Close();
+  };
   if (flags.admin_token.empty()) {
     spdlog::info("admin listener off: no --admin-token (INGESTD_ADMIN_TOKEN) configured");
   } else {
-    spdlog::warn("admin listener not available in this build yet; --admin-token ignored");
+    auto admin_listen = ParseHostPort(flags.admin_listen, "--admin-listen");
+    auto auth =
+        admin_listen.ok()
+            ? admin::Authenticator::Create({.token = flags.admin_token,
+                                            .access_key_id = flags.admin_access_key_id,
+                                            .secret_access_key = flags.admin_secret_access_key})
+            : absl::StatusOr<admin::Authenticator>(admin_listen.status());
+    if (!auth.ok()) {
+      spdlog::error("{}", std::string(auth.status().message()));
+      stop_all();
+      return 2;
+    }
+    authenticator.emplace(*std::move(auth));
+    admin::RegisterAdminRoutes(
+        admin_router, {.executions = executions.get(), .csrf_token = authenticator->CsrfToken()});
+    admin::InstallGuard(*authenticator, admin_router);
+    http::ServerOptions admin_options{.name = "admin",
+                                      .host = admin_listen->host,
+                                      .port = admin_listen->port,
+                                      .threads = 1,
+                                      .max_connections = 1000};
+    admin_options.on_request = options.on_request;
+    auto started = http::Server::Start(admin_options, admin_router);
+    if (!started.ok()) {
+      spdlog::error("admin listener: {}", std::string(started.status().message()));
+      stop_all();
+      return 1;
+    }
+    admin_server = *std::move(started);
+    spdlog::info("admin listener on http://{}:{} (approvals, Step Functions API{})",
+                 admin_listen->host, admin_server->port(),
+                 flags.admin_access_key_id.empty() ? "" : ", SigV4");
   }
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   spdlog::info("received {}; finishing requests in flight", strsignal(signal_number));
-  (*server)->Shutdown(absl::Seconds(10));
-  store->Close();
+  stop_all();
   spdlog::info("stopped cleanly");
   return 0;
 }
@@ -234,6 +368,13 @@ CommandRunner AddServeCommand(CLI::App& root) {
       "JSON file of unit prices for the cost estimate (deploy/monitoring/pricing.example.json)");
   add("--approval-webhook", flags->approval_webhook, "INGESTD_APPROVAL_WEBHOOK",
       "URL where pending approvals are announced");
+  add("--approval-webhook-secret", flags->approval_webhook_secret,
+      "INGESTD_APPROVAL_WEBHOOK_SECRET",
+      "Secret of the webhook's HMAC-SHA256 signature (X-Ingestd-Signature-256)");
+  add("--approval-timeout", flags->approval_timeout, "INGESTD_APPROVAL_TIMEOUT",
+      "How long a pending approval waits before it times out (e.g. 365d, 12h, 30s)");
+  add("--region", flags->region, "INGESTD_REGION", "Region shown in execution ARNs");
+  add("--account", flags->account, "INGESTD_ACCOUNT", "Account id shown in execution ARNs");
   add("--log-level", flags->log_level, "INGESTD_LOG_LEVEL",
       "trace, debug, info, warn, error or off");
   // Hidden: only `make bench` uses it, to show what the state machine costs.

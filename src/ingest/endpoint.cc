@@ -128,9 +128,11 @@ void Endpoint::Ingest(Fields fields, http::Responder respond) const {
     IngestDirect(std::move(fields), std::move(respond));
     return;
   }
-  boost::json::value input = workflow::MakeIngestInput({.user_name = std::move(fields.user_name),
-                                                        .email = std::move(fields.email),
-                                                        .pincode = std::move(fields.pincode)});
+  boost::json::value input =
+      workflow::MakeIngestInput({.user_name = std::move(fields.user_name),
+                                 .email = std::move(fields.email),
+                                 .pincode = std::move(fields.pincode),
+                                 .approval_timeout_seconds = options_.approval_timeout_seconds});
   workflow::Execute(
       workflow_, std::move(input), options_.execution,
       [this, started = absl::Now(),
@@ -149,6 +151,15 @@ void Endpoint::Ingest(Fields fields, http::Responder respond) const {
             Report(Outcome::kRejected);
             std::move(respond).Send(ValidationFailed(outcome));
             return;
+          case workflow::IngestOutcome::Kind::kPendingApproval: {
+            // The wait is durable already (the engine reports "waiting" only after that).
+            Report(Outcome::kPendingApproval);
+            boost::json::object body;
+            body["status"] = "pending_approval";
+            body["execution"] = outcome.execution;
+            std::move(respond).Send(http::MakeJson(Status::accepted, boost::json::serialize(body)));
+            return;
+          }
           case workflow::IngestOutcome::Kind::kInternalError:
             Report(Outcome::kFailed);
             spdlog::error("ingest workflow failed: {}: {}", outcome.error, outcome.cause);

@@ -23,6 +23,7 @@
 #include "ingest/fields.h"
 #include "store/store.h"
 #include "workflow/builtin_tasks.h"
+#include "workflow/ingest_contract.h"
 #include "workflow/workflow.h"
 
 namespace ingestd::ingest {
@@ -48,8 +49,11 @@ struct EndpointOptions {
   // it took, how many states it entered. Any thread; must be cheap.
   std::function<void(bool succeeded, absl::Duration duration, std::int64_t transitions)>
       on_execution;
-  // How each ingest's workflow execution runs (clock, scheduler).
+  // How each ingest's workflow execution runs (clock, scheduler, and — for the approval
+  // branch — the durable executions that callback tasks wait in).
   workflow::ExecutionOptions execution;
+  // How long an approval waits before it times out ($.approval_timeout_seconds).
+  std::int64_t approval_timeout_seconds = workflow::kDefaultApprovalTimeoutSeconds;
 };
 
 class Endpoint {

@@ -16,6 +16,11 @@
 //     store::Store::Put. Result: {"outcome": "created"|"replaced", "item": {id, user_name,
 //     email, pincode, created_at, updated_at}} (RFC 3339 times). Errors: "Store.Unavailable"
 //     (commit failed or no store; worth a Retry), "Store.InvalidItem", "Store.Error".
+//   "ingestd:approval.waitForTaskToken" — asks an admin: the execution waits durably (see
+//     workflow/durable.h) until the task token is decided — at /approvals, through
+//     SendTaskSuccess/SendTaskFailure, or by the timeout. An approval's output is
+//     {"approved": true, "comment"?}; a rejection fails with "Approval.Rejected". Parameters
+//     must carry "TaskToken.$": "$$.Task.Token"; the rest is what the admin is shown.
 //
 //   TaskRegistry registry;
 //   RegisterBuiltinTasks(registry, store.get());   // the store must outlive every execution
@@ -54,9 +59,11 @@ inline constexpr std::string_view kValidateResource = "arn:aws:states:::ingestd:
 inline constexpr std::string_view kStorePutResource = "arn:aws:states:::ingestd:store.put";
 inline constexpr std::string_view kValidateResourceAlias = "ingestd:validate";
 inline constexpr std::string_view kStorePutResourceAlias = "ingestd:store.put";
+inline constexpr std::string_view kApprovalResource = "arn:aws:states:::ingestd:approval";
+inline constexpr std::string_view kApprovalResourceAlias = "ingestd:approval";
 
-// Registers ingestd:validate and ingestd:store.put. `store` may be null: store.put then fails
-// with Store.Unavailable (definitions still validate).
+// Registers ingestd:validate, ingestd:store.put and ingestd:approval. `store` may be null:
+// store.put then fails with Store.Unavailable (definitions still validate).
 void RegisterBuiltinTasks(TaskRegistry& registry, store::Store* store);
 
 // An item as the API prints it: {"id","user_name","email","pincode","created_at","updated_at"}

@@ -81,6 +81,8 @@ constexpr OpInfo kOps[] = {
 };
 
 // Errors name the state (when there is one) and the field, as AWS's validator does.
+constexpr std::string_view kWaitForTaskToken = ".waitForTaskToken";
+
 class Compiler {
  public:
   explicit Compiler(const TaskRegistry& registry) : registry_(registry) {}
@@ -477,6 +479,13 @@ class Compiler {
     if (!v.is_object()) return Err(owner, field, "must be an object with StartAt and States");
     const json::object& o = v.get_object();
     std::string prefix = field.empty() ? "" : fmt::format("{}.", field);
+    // Which machine the states being compiled belong to (branches and iterators nest).
+    struct RestoreTopLevel {
+      bool& flag;
+      bool saved;
+      ~RestoreTopLevel() { flag = saved; }
+    } restore{top_level_, top_level_};
+    top_level_ = top;
     if (top) {
       RETURN_IF_ERROR(CheckFields(
           owner, o, {"Comment", "StartAt", "States", "Version", "TimeoutSeconds", "QueryLanguage"},
@@ -590,7 +599,24 @@ class Compiler {
       ASSIGN_OR_RETURN(std::optional<std::string> resource, OptString(name, o, "Resource"));
       if (!resource) return Err(name, "Resource", "is required");
       s.resource = *resource;
-      s.task = registry_.Find(*resource);
+      std::string_view base = *resource;
+      if (base.ends_with(kWaitForTaskToken)) {
+        base.remove_suffix(kWaitForTaskToken.size());
+        s.wait_for_task_token = true;
+        if (!top_level_) {
+          return Err(name, "Resource",
+                     "a .waitForTaskToken task can only be a state of the top-level state "
+                     "machine (not inside Parallel or Map)");
+        }
+        auto p = o.find("Parameters");
+        if (p == o.end() ||
+            json::serialize(p->value()).find("\"$$.Task.Token\"") == std::string::npos) {
+          return Err(name, "Parameters",
+                     "a .waitForTaskToken task must pass the task token: add "
+                     "\"TaskToken.$\": \"$$.Task.Token\" to its Parameters");
+        }
+      }
+      s.task = registry_.Find(base);
       if (s.task == nullptr) {
         return Err(name, "Resource", fmt::format("unknown resource \"{}\"", *resource));
       }
@@ -606,14 +632,19 @@ class Compiler {
       if (s.timeout_seconds && s.timeout_seconds_path) {
         return Err(name, "TimeoutSecondsPath", "cannot be used together with TimeoutSeconds");
       }
-      ASSIGN_OR_RETURN(std::optional<double> heartbeat,
-                       OptInteger(name, o, "HeartbeatSeconds", true));
-      if (heartbeat && s.timeout_seconds && *heartbeat >= *s.timeout_seconds) {
+      ASSIGN_OR_RETURN(s.heartbeat_seconds, OptInteger(name, o, "HeartbeatSeconds", true));
+      if (s.heartbeat_seconds && s.timeout_seconds && *s.heartbeat_seconds >= *s.timeout_seconds) {
         return Err(name, "HeartbeatSeconds", "must be smaller than TimeoutSeconds");
       }
-      ASSIGN_OR_RETURN(std::optional<JsonPath> heartbeat_path,
-                       OptPath(name, o, "HeartbeatSecondsPath", true));
-      (void)heartbeat_path;
+      ASSIGN_OR_RETURN(s.heartbeat_seconds_path, OptPath(name, o, "HeartbeatSecondsPath", true));
+      if (s.heartbeat_seconds && s.heartbeat_seconds_path) {
+        return Err(name, "HeartbeatSecondsPath", "cannot be used together with HeartbeatSeconds");
+      }
+      if ((s.heartbeat_seconds || s.heartbeat_seconds_path) && !s.wait_for_task_token) {
+        return Err(name, "HeartbeatSeconds",
+                   "only a .waitForTaskToken task can have a heartbeat: ingestd's own tasks "
+                   "never send heartbeats");
+      }
       ASSIGN_OR_RETURN(s.result_selector, OptTemplate(name, o, "ResultSelector", ctx));
     } else if (*type == "Choice") {
       s.type = StateType::kChoice;
@@ -812,6 +843,7 @@ class Compiler {
   const TaskRegistry& registry_;
   std::set<std::string> all_names_;
   bool any_context_ = false;
+  bool top_level_ = true;  // compiling a state of the top-level machine
 };
 
 // Finds a key that appears twice in one JSON object (boost::json keeps only one of them, which

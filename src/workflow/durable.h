@@ -75,17 +75,17 @@ struct ExecutionDescription {
 
 // One callback task that waits for a decision (an approval, in the default workflow).
 struct PendingTask {
-  std::string id;          // the execution's name: stable, URL-safe; /approvals/{id}/...
-  std::string task_token;  // what SendTaskSuccess/Failure/Heartbeat take
-  std::string execution;   // the execution ARN
-  std::string state;       // the Task state's name
+  std::string id;            // the execution's name: stable, URL-safe; /approvals/{id}/...
+  std::string task_token;    // what SendTaskSuccess/Failure/Heartbeat take
+  std::string execution;     // the execution ARN
+  std::string state;         // the Task state's name
   boost::json::value input;  // the task's effective Parameters (what the admin decides on)
   absl::Time created_at;     // when the task started waiting
   std::optional<absl::Time> expires_at;  // the earliest deadline, if any
 };
 
 struct ListExecutionsRequest {
-  std::string status_filter;  // "" or RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED
+  std::string status_filter;      // "" or RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED
   std::size_t max_results = 100;  // 1..1000
   std::string next_token;         // from ListExecutionsPage::next_token
 };
@@ -108,10 +108,10 @@ struct StartResult {
 };
 
 struct DurableOptions {
-  store::Store* store = nullptr;              // not owned; must outlive DurableExecutions
-  std::shared_ptr<const Workflow> workflow;   // what Start runs
-  std::string definition_text;                // its ASL text, kept with waiting executions
-  const TaskRegistry* registry = nullptr;     // to compile definitions of older executions
+  store::Store* store = nullptr;             // not owned; must outlive DurableExecutions
+  std::shared_ptr<const Workflow> workflow;  // what Start runs
+  std::string definition_text;               // its ASL text, kept with waiting executions
+  const TaskRegistry* registry = nullptr;    // to compile definitions of older executions
   std::string region = "local";
   std::string account = "000000000000";
   std::string state_machine_name = "ingestd";

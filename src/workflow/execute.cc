@@ -15,6 +15,7 @@
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
+#include <openssl/rand.h>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -40,6 +41,25 @@ std::string RandomName() {
                      hi & 0xFFF, (lo >> 48 & 0x3FFF) | 0x8000, lo & 0xFFFFFFFFFFFFULL);
 }
 
+// An unguessable task token: "<execution name>.<128 random bits in hex>". The name lets the
+// durable executions find the record without a secondary index.
+std::string NewTaskToken(std::string_view execution_name) {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    for (unsigned char& b : bytes) b = static_cast<unsigned char>(rng());
+  }
+  std::string token(execution_name);
+  token += '.';
+  for (unsigned char b : bytes) token += fmt::format("{:02x}", b);
+  return token;
+}
+
+json::value TimeValue(absl::Time t) { return absl::ToUnixMicros(t); }
+absl::Time TimeFrom(const json::value& v) {
+  return v.is_int64() ? absl::FromUnixMicros(v.get_int64()) : absl::UnixEpoch();
+}
+
 struct Shared {
   std::shared_ptr<const Workflow> workflow;
   ExecutionOptions options;
@@ -47,6 +67,9 @@ struct Shared {
   Scheduler* scheduler = nullptr;
   json::object context_base;  // Execution + StateMachine; only when the workflow reads $$
   std::atomic<std::int64_t> transitions{0};
+  absl::Time start_time;
+  std::optional<absl::Time> execution_deadline;  // the state machine's TimeoutSeconds
+  json::value execution_input;                   // kept only when callbacks are possible
 };
 
 // Where one running state machine is: plain data (durable executions will persist it).
@@ -135,6 +158,26 @@ class Frame : public std::enable_shared_from_this<Frame> {
     Loop();
   }
 
+  // Continues a top-level frame parked at a callback task (see Resume below).
+  void ResumeAt(int state, const json::value& snapshot, TaskResult result) {
+    pos_.state = state;
+    const json::object& o = snapshot.get_object();
+    pos_.retry_counts.assign(Current().retriers.size(), 0);
+    if (const json::value* rc = o.if_contains("retry_counts"); rc && rc->is_array()) {
+      for (std::size_t i = 0; i < rc->get_array().size() && i < pos_.retry_counts.size(); ++i) {
+        pos_.retry_counts[i] = static_cast<int>(rc->get_array()[i].to_number<std::int64_t>());
+      }
+    }
+    if (const json::value* rt = o.if_contains("retry_total"); rt && rt->is_int64()) {
+      pos_.retry_total = static_cast<int>(rt->get_int64());
+    }
+    if (const json::value* e = o.if_contains("entered")) pos_.entered = TimeFrom(*e);
+    if (const json::value* t = o.if_contains("token"); t && t->is_string()) {
+      task_token_ = std::string(t->get_string());
+    }
+    if (OnAsyncResult(std::move(result)) == StepResult::kNext) Loop();
+  }
+
  private:
   enum class StepResult { kNext, kPending, kFinished };
 
@@ -182,6 +225,11 @@ class Frame : public std::enable_shared_from_this<Frame> {
     st["Name"] = s.name;
     st["RetryCount"] = pos_.retry_total;
     ctx["State"] = std::move(st);
+    if (s.wait_for_task_token && !task_token_.empty()) {
+      json::object task;
+      task["Token"] = task_token_;
+      ctx["Task"] = std::move(task);
+    }
     context_ = std::move(ctx);
     return &context_;
   }
@@ -380,6 +428,8 @@ class Frame : public std::enable_shared_from_this<Frame> {
   // ----- the states ----------------------------------------------------------------------
   StepResult Step() {
     const State& s = Current();
+    // Every attempt of a callback task gets a fresh token (a retried one invalidates the old).
+    if (s.wait_for_task_token) task_token_ = NewTaskToken(shared_->options.name);
     const json::value* ctx = Context(s);
     Failure f;
     json::value* eff = nullptr;
@@ -545,6 +595,7 @@ class Frame : public std::enable_shared_from_this<Frame> {
       }
       timeout = v->to_number<double>();
     }
+    if (s.wait_for_task_token) return StepCallbackTask(s, *params, timeout, eff);
     std::uint64_t token = Begin();
     if (timeout) {
       shared_->scheduler->RunAt(
@@ -564,6 +615,103 @@ class Frame : public std::enable_shared_from_this<Frame> {
       self->Complete(token, std::move(r));
     });
     return FinishAsync(token);
+  }
+
+  // A ".waitForTaskToken" task: run the resource (which hands the token to someone), then park
+  // the execution durably with the CallbackSink and end this in-memory run as "waiting".
+  StepResult StepCallbackTask(const State& s, const json::value& params,
+                              std::optional<double> timeout, const json::value* eff) {
+    CallbackSink* sink = shared_->options.callbacks;
+    if (sink == nullptr || machine_ != &shared_->workflow->machine()) {
+      return HandleError(RuntimeFailure(
+          fmt::format("state \"{}\" waits for a task token, which needs durable executions "
+                      "(ingestd serve); this run has none",
+                      s.name)));
+    }
+    std::optional<double> heartbeat = s.heartbeat_seconds;
+    if (s.heartbeat_seconds_path) {
+      const json::value* v = s.heartbeat_seconds_path->Find(*eff);
+      if (v == nullptr || !v->is_number() || v->to_number<double>() <= 0) {
+        return HandleError(RuntimeFailure(
+            fmt::format("HeartbeatSecondsPath '{}' must reference a positive integer",
+                        s.heartbeat_seconds_path->text())));
+      }
+      heartbeat = v->to_number<double>();
+    }
+    absl::Time now = shared_->clock->Now();
+    Suspension susp;
+    susp.execution = shared_->options.id;
+    susp.name = shared_->options.name;
+    susp.token = task_token_;
+    susp.state = s.name;
+    susp.parameters = params;
+    if (timeout) susp.task_deadline = now + absl::Seconds(*timeout);
+    susp.heartbeat_seconds = heartbeat;
+    susp.execution_deadline = shared_->execution_deadline;
+    susp.start_time = shared_->start_time;
+    susp.execution_input = shared_->execution_input;
+    std::uint64_t token = Begin();
+    TaskContext tc{s.name, s.prepared.get()};
+    s.task->run(params, tc,
+                [self = shared_from_this(), token, susp = std::move(susp)](TaskResult r) mutable {
+                  if (!r.ok) {
+                    self->Complete(token, std::move(r));
+                    return;
+                  }
+                  self->SuspendAt(token, std::move(susp));
+                });
+    return FinishAsync(token);
+  }
+
+  // The resource of a callback task has run: persist the suspension, then report "waiting".
+  void SuspendAt(std::uint64_t token, Suspension susp) {
+    json::object snap;
+    snap["v"] = 1;
+    snap["state"] = Current().name;
+    snap["data"] = pos_.data;
+    json::array counts;
+    for (int c : pos_.retry_counts) counts.push_back(c);
+    snap["retry_counts"] = std::move(counts);
+    snap["retry_total"] = pos_.retry_total;
+    snap["entered"] = TimeValue(pos_.entered);
+    snap["token"] = task_token_;
+    snap["context"] = shared_->context_base;
+    snap["name"] = shared_->options.name;
+    snap["id"] = shared_->options.id;
+    snap["state_machine_name"] = shared_->options.state_machine_name;
+    snap["start_time"] = TimeValue(shared_->start_time);
+    snap["execution_input"] = shared_->execution_input;
+    if (shared_->execution_deadline) {
+      snap["execution_deadline"] = TimeValue(*shared_->execution_deadline);
+    }
+    snap["transitions"] = shared_->transitions.load(std::memory_order_relaxed);
+    susp.snapshot = std::move(snap);
+    std::string arn = susp.execution;
+    shared_->options.callbacks->Suspend(
+        std::move(susp), [self = shared_from_this(), token, arn](absl::Status persisted) {
+          if (!persisted.ok()) {
+            self->Complete(token, TaskResult::Error("Store.Unavailable",
+                                                    fmt::format("could not persist the wait: {}",
+                                                                std::string(persisted.message()))));
+            return;
+          }
+          self->Suspended(token, arn);
+        });
+  }
+
+  void Suspended(std::uint64_t token, const std::string& arn) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (token != token_ || settled_) return;
+      settled_ = true;
+    }
+    if (!done_) return;
+    ExecutionResult r;
+    r.waiting = true;
+    r.execution = arn;
+    FrameDone done = std::move(done_);
+    done_ = nullptr;
+    std::move(done)(std::move(r));
   }
 
   // Collects branch / iteration results and resumes the parent once.
@@ -708,6 +856,7 @@ class Frame : public std::enable_shared_from_this<Frame> {
   Position pos_;
   json::value context_;
   json::value params_;
+  std::string task_token_;  // of the current callback task attempt
 
   std::mutex mu_;
   bool in_step_ = false;
@@ -718,63 +867,138 @@ class Frame : public std::enable_shared_from_this<Frame> {
 
 }  // namespace
 
-void Execute(std::shared_ptr<const Workflow> workflow, json::value input, ExecutionOptions options,
-             ExecutionCallback done) {
+namespace {
+
+// Fills `shared` for a new execution (or, with `snapshot`, a resumed one).
+std::shared_ptr<Shared> MakeShared(std::shared_ptr<const Workflow> workflow,
+                                   const json::value& input, ExecutionOptions options,
+                                   const json::object* snapshot) {
   auto shared = std::make_shared<Shared>();
   shared->clock = options.clock ? options.clock : &common::Clock::Real();
   shared->scheduler = options.scheduler ? options.scheduler : &DefaultScheduler();
-  if (workflow->uses_context()) {
-    // Only the context object shows the name and id: don't make them up when nobody reads them.
-    if (options.name.empty()) options.name = RandomName();
-    if (options.id.empty()) {
-      options.id = fmt::format("arn:aws:states:local:000000000000:execution:{}:{}",
-                               options.state_machine_name, options.name);
+  const Machine& machine = workflow->machine();
+  if (snapshot != nullptr) {
+    auto str = [&](std::string_view key) {
+      const json::value* v = snapshot->if_contains(key);
+      return v && v->is_string() ? std::string(v->get_string()) : std::string();
+    };
+    options.name = str("name");
+    options.id = str("id");
+    if (std::string sm = str("state_machine_name"); !sm.empty()) options.state_machine_name = sm;
+    if (const json::value* c = snapshot->if_contains("context"); c && c->is_object()) {
+      shared->context_base = c->get_object();
     }
-    json::object exec;
-    exec["Id"] = options.id;
-    exec["Input"] = input;
-    exec["Name"] = options.name;
-    exec["RoleArn"] = "arn:aws:iam::000000000000:role/ingestd";
-    exec["StartTime"] = common::FormatRfc3339(shared->clock->Now());
-    json::object sm;
-    sm["Id"] = fmt::format("arn:aws:states:local:000000000000:stateMachine:{}",
-                           options.state_machine_name);
-    sm["Name"] = options.state_machine_name;
-    shared->context_base["Execution"] = std::move(exec);
-    shared->context_base["StateMachine"] = std::move(sm);
+    if (const json::value* t = snapshot->if_contains("start_time")) {
+      shared->start_time = TimeFrom(*t);
+    }
+    if (const json::value* d = snapshot->if_contains("execution_deadline")) {
+      shared->execution_deadline = TimeFrom(*d);
+    }
+    if (const json::value* n = snapshot->if_contains("transitions"); n && n->is_int64()) {
+      shared->transitions.store(n->get_int64());
+    }
+    if (const json::value* in = snapshot->if_contains("execution_input")) {
+      shared->execution_input = *in;
+    }
+  } else {
+    shared->start_time = shared->clock->Now();
+    if (machine.timeout_seconds) {
+      shared->execution_deadline = shared->start_time + absl::Seconds(*machine.timeout_seconds);
+    }
+    if (workflow->uses_context() || options.callbacks != nullptr) {
+      // Only the context object and durable executions show the name and id: don't make them
+      // up when nobody reads them.
+      if (options.name.empty()) options.name = RandomName();
+      if (options.id.empty()) {
+        options.id = fmt::format("arn:aws:states:{}:{}:execution:{}:{}", options.region,
+                                 options.account, options.state_machine_name, options.name);
+      }
+    }
+    if (options.callbacks != nullptr) shared->execution_input = input;
+    if (workflow->uses_context()) {
+      json::object exec;
+      exec["Id"] = options.id;
+      exec["Input"] = input;
+      exec["Name"] = options.name;
+      exec["RoleArn"] = fmt::format("arn:aws:iam::{}:role/ingestd", options.account);
+      exec["StartTime"] = common::FormatRfc3339(shared->start_time);
+      json::object sm;
+      sm["Id"] = fmt::format("arn:aws:states:{}:{}:stateMachine:{}", options.region,
+                             options.account, options.state_machine_name);
+      sm["Name"] = options.state_machine_name;
+      shared->context_base["Execution"] = std::move(exec);
+      shared->context_base["StateMachine"] = std::move(sm);
+    }
   }
   shared->workflow = std::move(workflow);
   shared->options = std::move(options);
-  const Machine* machine = &shared->workflow->machine();
+  return shared;
+}
 
+// Creates the top-level frame, racing it against the state machine's TimeoutSeconds; `done`
+// hears from whichever ends first.
+std::shared_ptr<Frame> MakeTopFrame(const std::shared_ptr<Shared>& shared, json::value input,
+                                    ExecutionCallback done) {
   auto cancel = std::make_shared<CancelToken>();
-  // The top-level TimeoutSeconds races the run; whichever ends first reports.
   struct Once {
     std::atomic<bool> fired{false};
     ExecutionCallback done;
   };
   auto once = std::make_shared<Once>();
   once->done = std::move(done);
-  if (machine->timeout_seconds) {
-    shared->scheduler->RunAt(shared->clock->Now() + absl::Seconds(*machine->timeout_seconds),
-                             [once, cancel, secs = *machine->timeout_seconds] {
-                               if (once->fired.exchange(true)) return;
-                               cancel->cancelled.store(true);
-                               ExecutionResult r;
-                               r.failure = {std::string(kErrorTimeout),
-                                            fmt::format("The execution did not finish within {} "
-                                                        "seconds",
-                                                        secs)};
-                               std::move(once->done)(std::move(r));
-                             });
+  if (shared->execution_deadline) {
+    shared->scheduler->RunAt(*shared->execution_deadline, [once, cancel] {
+      if (once->fired.exchange(true)) return;
+      cancel->cancelled.store(true);
+      ExecutionResult r;
+      r.failure = {std::string(kErrorTimeout),
+                   "The execution did not finish within the state machine's TimeoutSeconds"};
+      std::move(once->done)(std::move(r));
+    });
   }
-  auto frame = std::make_shared<Frame>(
-      shared, machine, std::move(input), cancel, [once, shared](ExecutionResult r) {
-        if (once->fired.exchange(true)) return;
-        r.transitions = shared->transitions.load(std::memory_order_relaxed);
-        std::move(once->done)(std::move(r));
-      });
-  frame->Start();
+  return std::make_shared<Frame>(shared, &shared->workflow->machine(), std::move(input), cancel,
+                                 [once, shared](ExecutionResult r) {
+                                   if (once->fired.exchange(true)) return;
+                                   r.transitions =
+                                       shared->transitions.load(std::memory_order_relaxed);
+                                   std::move(once->done)(std::move(r));
+                                 });
+}
+
+}  // namespace
+
+void Execute(std::shared_ptr<const Workflow> workflow, json::value input, ExecutionOptions options,
+             ExecutionCallback done) {
+  std::shared_ptr<Shared> shared =
+      MakeShared(std::move(workflow), input, std::move(options), nullptr);
+  MakeTopFrame(shared, std::move(input), std::move(done))->Start();
+}
+
+void Resume(std::shared_ptr<const Workflow> workflow, const json::value& snapshot,
+            TaskResult result, ExecutionOptions options, ExecutionCallback done) {
+  auto fail = [&](std::string cause) {
+    ExecutionResult r;
+    r.failure = {std::string(kErrorRuntime), std::move(cause)};
+    std::move(done)(std::move(r));
+  };
+  if (!snapshot.is_object()) return fail("the saved execution is not a JSON object");
+  const json::object& o = snapshot.get_object();
+  const json::value* state = o.if_contains("state");
+  const Machine& machine = workflow->machine();
+  int index = -1;
+  for (std::size_t i = 0; state && state->is_string() && i < machine.states.size(); ++i) {
+    if (machine.states[i].name == state->get_string()) index = static_cast<int>(i);
+  }
+  if (index < 0 || !machine.states[static_cast<std::size_t>(index)].wait_for_task_token) {
+    return fail(fmt::format(
+        "the saved execution waits in state {}, which is not a .waitForTaskToken task of this "
+        "workflow",
+        state && state->is_string() ? json::serialize(*state) : std::string("(none)")));
+  }
+  std::shared_ptr<Shared> shared = MakeShared(std::move(workflow), {}, std::move(options), &o);
+  const json::value* data = o.if_contains("data");
+  MakeTopFrame(shared, data ? *data : json::value(json::object()), std::move(done))
+      ->ResumeAt(index, snapshot, std::move(result));
 }
 
 ExecutionResult ExecuteAndWait(std::shared_ptr<const Workflow> workflow, json::value input,

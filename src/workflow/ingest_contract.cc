@@ -7,7 +7,7 @@ namespace json = boost::json;
 
 json::value MakeIngestInput(const IngestInput& input) {
   json::object o;
-  o.reserve(3);
+  o.reserve(4);
   auto put = [&](std::string_view key, const std::optional<std::string>& v) {
     if (v) {
       o[key] = json::string(*v);
@@ -18,6 +18,7 @@ json::value MakeIngestInput(const IngestInput& input) {
   put("user_name", input.user_name);
   put("email", input.email);
   put("pincode", input.pincode);
+  o["approval_timeout_seconds"] = input.approval_timeout_seconds;
   return o;
 }
 
@@ -51,6 +52,12 @@ IngestOutcome InterpretIngestResult(ExecutionResult&& result) {
 }
 
 IngestOutcome InterpretIngestResult(const ExecutionResult& result) {
+  if (result.waiting) {
+    IngestOutcome o;
+    o.kind = IngestOutcome::Kind::kPendingApproval;
+    o.execution = result.execution;
+    return o;
+  }
   if (result.succeeded) {
     const json::object* out = result.output.if_object();
     const json::value* outcome = out ? out->if_contains("outcome") : nullptr;

@@ -14,6 +14,8 @@
 //     exactly the failing fields (each reason is actionable: "is required", "must be 4 to 6
 //     digits", ...). → kRejected; HTTP 400 with
 //     {"error":"validation_failed","message":...,"fields":{...}}.
+//   * waiting for an admin: the execution parked at a callback task (ExecutionResult::waiting)
+//     → kPendingApproval; HTTP 202 {"status":"pending_approval","execution":"<ARN>"}.
 //   * anything else (another error, or an output of the wrong shape): → kInternalError with
 //     the error and cause (log them); HTTP 500 (or 503 when error is "Store.Unavailable").
 //
@@ -27,6 +29,7 @@
 #ifndef INGESTD_WORKFLOW_INGEST_CONTRACT_H_
 #define INGESTD_WORKFLOW_INGEST_CONTRACT_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -41,17 +44,23 @@ namespace ingestd::workflow {
 
 inline constexpr std::string_view kValidationFailedError = "ValidationFailed";
 
+// One year: how long an approval waits by default (a Standard workflow's longest callback wait).
+inline constexpr std::int64_t kDefaultApprovalTimeoutSeconds = std::int64_t{365} * 24 * 3600;
+
 struct IngestInput {
   std::optional<std::string> user_name;
   std::optional<std::string> email;
   std::optional<std::string> pincode;
+  // How long an approval may wait ($.approval_timeout_seconds; `serve --approval-timeout`).
+  std::int64_t approval_timeout_seconds = kDefaultApprovalTimeoutSeconds;
 };
 
-// {"user_name": ..., "email": ..., "pincode": ...} with null for absent fields.
+// {"user_name": ..., "email": ..., "pincode": ..., "approval_timeout_seconds": N} with null for
+// absent fields.
 boost::json::value MakeIngestInput(const IngestInput& input);
 
 struct IngestOutcome {
-  enum class Kind { kStored, kRejected, kInternalError };
+  enum class Kind { kStored, kRejected, kPendingApproval, kInternalError };
   Kind kind = Kind::kInternalError;
 
   // kStored
@@ -61,6 +70,9 @@ struct IngestOutcome {
   // kRejected
   std::string message;
   std::vector<std::pair<std::string, std::string>> fields;  // field → reason, workflow order
+
+  // kPendingApproval: the waiting execution's ARN
+  std::string execution;
 
   // kInternalError
   std::string error;

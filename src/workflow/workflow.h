@@ -106,7 +106,7 @@ struct ExecutionResult {
   bool succeeded = false;
   // The execution stopped at a callback task and now waits durably (succeeded is false).
   bool waiting = false;
-  std::string execution;  // its ARN, when waiting
+  std::string execution;         // its ARN, when waiting
   boost::json::value output;     // when succeeded
   Failure failure;               // when not: {error, cause}
   std::int64_t transitions = 0;  // states entered (for metrics and cost estimates)
@@ -121,11 +121,11 @@ void Execute(std::shared_ptr<const Workflow> workflow, boost::json::value input,
 
 // An execution parked at a ".waitForTaskToken" Task: everything needed to continue it.
 struct Suspension {
-  std::string execution;  // ARN
-  std::string name;       // execution name
-  std::string token;      // $$.Task.Token
-  std::string state;      // the Task state's name
-  boost::json::value parameters;  // the Task's effective Parameters (with the token)
+  std::string execution;                         // ARN
+  std::string name;                              // execution name
+  std::string token;                             // $$.Task.Token
+  std::string state;                             // the Task state's name
+  boost::json::value parameters;                 // the Task's effective Parameters (with the token)
   std::optional<absl::Time> task_deadline;       // TimeoutSeconds
   std::optional<double> heartbeat_seconds;       // HeartbeatSeconds
   std::optional<absl::Time> execution_deadline;  // the state machine's TimeoutSeconds
@@ -139,7 +139,8 @@ struct Suspension {
 class CallbackSink {
  public:
   virtual ~CallbackSink() = default;
-  virtual void Suspend(Suspension suspension, absl::AnyInvocable<void(absl::Status) &&> persisted) = 0;
+  virtual void Suspend(Suspension suspension,
+                       absl::AnyInvocable<void(absl::Status) &&> persisted) = 0;
 };
 
 // Continues a suspended execution with the callback's result (a success output, or an error

@@ -111,6 +111,10 @@ struct State {
   std::shared_ptr<const void> prepared;
   std::optional<double> timeout_seconds;
   std::optional<JsonPath> timeout_seconds_path;
+  // ".waitForTaskToken": after `task` ran, the state waits for SendTaskSuccess/Failure.
+  bool wait_for_task_token = false;
+  std::optional<double> heartbeat_seconds;
+  std::optional<JsonPath> heartbeat_seconds_path;
   // Choice
   std::vector<ChoiceRule> choices;
   int default_next = -1;
