@@ -22,6 +22,7 @@
 #include "testing/status_matchers.h"
 #include "workflow/builtin_tasks.h"
 #include "workflow/default_workflow.h"
+#include "workflow/durable.h"
 #include "workflow/workflow.h"
 
 namespace ingestd::ingest {
@@ -47,7 +48,15 @@ class EndpointTest : public ::testing::Test {
     workflow::RegisterBuiltinTasks(tasks_, store_.get());
     ASSERT_OK_AND_ASSIGN(std::shared_ptr<const workflow::Workflow> ingest,
                          workflow::CompileText(workflow::DefaultIngestWorkflowText(), tasks_));
+    ASSERT_OK_AND_ASSIGN(executions_,
+                         workflow::DurableExecutions::Open(
+                             {.store = store_.get(),
+                              .workflow = ingest,
+                              .definition_text = std::string(workflow::DefaultIngestWorkflowText()),
+                              .registry = &tasks_,
+                              .clock = &clock_}));
     EndpointOptions endpoint_options;
+    endpoint_options.execution = executions_->ExecutionDefaults();
     endpoint_options.on_outcome = [this](Outcome o) {
       std::lock_guard lock(mu_);
       outcomes_.push_back(o);
@@ -55,6 +64,7 @@ class EndpointTest : public ::testing::Test {
     endpoint_ = std::make_unique<Endpoint>(*store_, std::move(ingest), std::move(endpoint_options));
   }
   void TearDown() override {
+    if (executions_) executions_->Close();
     if (store_) store_->Close();
   }
 
@@ -99,6 +109,7 @@ class EndpointTest : public ::testing::Test {
 
   common::ManualClock clock_{absl::FromUnixSeconds(1'700'000'000)};
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<workflow::DurableExecutions> executions_;
   workflow::TaskRegistry tasks_;
   std::unique_ptr<Endpoint> endpoint_;
   std::mutex mu_;
@@ -293,10 +304,29 @@ TEST_F(EndpointTest, MissingFieldsAreRequired) {
   for (const auto& [name, reason] : fields) EXPECT_EQ(reason, "is required") << name;
 }
 
-TEST_F(EndpointTest, OneInvalidField) {
+TEST_F(EndpointTest, OneInvalidFieldWaitsForApproval) {
   Response res = Get("/?user_name=A&email=a%40b.co&pincode=1234");
-  ASSERT_EQ(res.result(), Status::bad_request) << res.body();
-  EXPECT_EQ(Keys(BodyObject(res)["fields"].as_object()), (std::set<std::string>{"email"}));
+  ASSERT_EQ(res.result(), Status::accepted) << res.body();
+  json::object body = BodyObject(res);
+  EXPECT_EQ(Keys(body), (std::set<std::string>{"status", "execution"}));
+  EXPECT_EQ(body["status"], "pending_approval");
+  EXPECT_THAT(std::string(body["execution"].as_string()),
+              StartsWith("arn:aws:states:local:000000000000:execution:ingestd:"));
+  EXPECT_THAT(outcomes(), ElementsAre(Outcome::kPendingApproval));
+  // Not stored until approved.
+  EXPECT_EQ(Get("/").body(), "[]");
+
+  std::promise<absl::StatusOr<workflow::ExecutionDescription>> decided;
+  std::string arn(body["execution"].as_string());
+  executions_->Decide(
+      arn.substr(arn.rfind(':') + 1), true, "",
+      [&](absl::StatusOr<workflow::ExecutionDescription> d) { decided.set_value(std::move(d)); });
+  absl::StatusOr<workflow::ExecutionDescription> d = decided.get_future().get();
+  ASSERT_OK(d.status());
+  EXPECT_EQ(d->status, "SUCCEEDED");
+  json::value list = json::parse(Get("/").body());
+  ASSERT_EQ(list.as_array().size(), 1u);
+  EXPECT_EQ(list.as_array()[0].at("email"), "a@b.co");
 }
 
 TEST_F(EndpointTest, GetWithOneEmptyFieldIsAnIngest) {
