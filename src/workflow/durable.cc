@@ -407,7 +407,10 @@ class DurableExecutions::Impl : public CallbackSink, public std::enable_shared_f
             // Not resumable: the whole execution is over.
             return self->TimeOutExecution(rec, body);
           }
-          if (passed("task_deadline")) {
+          // When both passed (the process was down), the one that passed first counts.
+          std::optional<absl::Time> task = TimeOf(body, "task_deadline");
+          std::optional<absl::Time> beat = TimeOf(body, "heartbeat_deadline");
+          if (passed("task_deadline") && !(passed("heartbeat_deadline") && *beat < *task)) {
             d = Decision{TaskResult::Error(std::string(kErrorTimeout),
                                            "The callback task was not decided within its "
                                            "TimeoutSeconds")};
@@ -437,8 +440,7 @@ class DurableExecutions::Impl : public CallbackSink, public std::enable_shared_f
         std::move(rec), version,
         [self = shared_from_this(), body, r](absl::StatusOr<store::ExecutionRecord> put) mutable {
           if (!put.ok()) return self->EndInflight();
-          self->Finished(put->arn, put->version, body, std::move(r), nullptr);
-          self->EndInflight();
+          self->Finished(put->arn, put->version, body, std::move(r), nullptr);  // ends it
         });
   }
 
