@@ -211,10 +211,9 @@ class HostileTest(h.ServerTestCase):
                        "/?user_name=ok&email=av@c.com&pincode=12%0034",
                        "/?user_name=ok&email=au@c.com&pincode=%FF234"):
             with self.subTest(target=target):
-                # Exactly one of email/pincode invalid: 400 now, 202 pending once approvals
-                # exist (PENDING-APPROVAL); never stored, never a 5xx.
+                # Exactly one of email/pincode invalid: pending approval (202), not stored.
                 resp = self.server.get(target)
-                self.assertIn(resp.status, (400, 202), resp.describe())
+                self.assertEqual(resp.status, 202, resp.describe())
 
     def test_invalid_utf8_raw_in_json_and_form(self):
         email = h.unique_email("rawutf")

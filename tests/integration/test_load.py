@@ -119,8 +119,8 @@ class LoadAgainstServe(unittest.TestCase):
         self.assertGreater(invalid_total, 10)
         status = report["status"]
         self.assertEqual(status.get("201", 0), valid)
-        # Exactly one of email/pincode invalid goes to approval (202) once that lands; until
-        # then it is a 400 like the rest.
+        # Exactly one of email/pincode invalid goes to an admin (202); a missing or invalid
+        # user name is a 400.
         self.assertEqual(status.get("400", 0) + status.get("202", 0), invalid_total)
         self.assertLessEqual(status.get("202", 0), invalid["email"] + invalid["pincode"])
         self.assertGreaterEqual(status.get("400", 0), invalid["user_name"])
