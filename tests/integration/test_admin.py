@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
@@ -387,7 +388,7 @@ class ApprovalsTest(AdminTestBase):
         self.assertEqual(self.admin.describe(arn)["status"], "SUCCEEDED")
         for decision in ("approve", "reject", "approve"):
             with self.subTest(second=decision):
-                self.assertStatus(self.admin.decide(entry["id"], decision), 409)
+                self.assertErrorJson(self.admin.decide(entry["id"], decision), 409)
         self.assertEqual(len(self.listed(email)), 1)
         resp = self.admin.sfn("SendTaskSuccess", {"taskToken": entry["task_token"],
                                                   "output": "{}"})
@@ -415,7 +416,7 @@ class ApprovalsTest(AdminTestBase):
             for decision in ("approve", "reject"):
                 with self.subTest(id=approval_id, decision=decision):
                     resp = self.admin.request("POST", f"/approvals/{approval_id}/{decision}")
-                    self.assertStatus(resp, 404)
+                    self.assertErrorJson(resp, 404)
 
     def test_16_concurrent_approvals_one_success_fifteen_409_one_item(self):
         email, arn = self.ingest_pending("Race Sixteen")
@@ -657,6 +658,54 @@ class SlowWebhookTest(AdminTestBase):
             started = time.monotonic()
             self.ingest_pending(f"Slow {i}")
             self.assertLess(time.monotonic() - started, 2.0, "the 202 waited for the webhook")
+
+
+class ConfigTest(h.ServerTestCase):
+    """The admin listener is off without a token; every admin flag works as INGESTD_<NAME>."""
+
+    start_class_server = False
+
+    def test_no_token_no_admin_listener(self):
+        server = self.new_server()
+        server.start()
+        with self.assertRaises(OSError, msg="the admin port accepts connections"):
+            socket.create_connection((h.HOST, server.admin_port), timeout=2).close()
+        log = server.log_text().lower()
+        self.assertIn("admin", log)
+        self.assertIn("token", log, "serve does not say why the admin listener is off")
+        self.assertStatus(server.ingest("No Admin", unique_email("noadm"), BAD_PIN), 202)
+        server.stop()
+
+    def test_flags_as_environment_variables(self):
+        receiver = h.WebhookReceiver().start()
+        self.addCleanup(receiver.close)
+        server = self.new_server(env={
+            "INGESTD_ADMIN_TOKEN": h.ADMIN_TOKEN,
+            "INGESTD_ADMIN_ACCESS_KEY_ID": h.ADMIN_ACCESS_KEY_ID,
+            "INGESTD_ADMIN_SECRET_ACCESS_KEY": h.ADMIN_SECRET_ACCESS_KEY,
+            "INGESTD_APPROVAL_WEBHOOK": receiver.url,
+            "INGESTD_APPROVAL_WEBHOOK_SECRET": h.WEBHOOK_SECRET,
+            "INGESTD_APPROVAL_TIMEOUT": "90s",
+            "INGESTD_REGION": "eu-north-1",
+            "INGESTD_ACCOUNT": "111122223333"})
+        server.start()
+        admin = h.AdminClient(server, region="eu-north-1")
+        email = unique_email("env")
+        resp = server.ingest("Env Eve", email, BAD_PIN)
+        self.assertStatus(resp, 202)
+        self.assertTrue(resp.json()["execution"].startswith(
+            "arn:aws:states:eu-north-1:111122223333:execution:ingestd:"), resp.describe())
+        entry = admin.approval_for(email)
+        self.assertIsNotNone(entry)
+        self.assertAlmostEqual(float(h.time_value(entry["expires_at"]) -
+                                     h.time_value(entry["created_at"])), 90, delta=2)
+        described = admin.sfn("DescribeExecution", {"executionArn": entry["execution"]},
+                              auth="sigv4")
+        self.assertStatus(described, 200)
+        delivery = h.wait_until(lambda: receiver.for_id(entry["id"]), WEBHOOK_WAIT_S,
+                                message="webhook delivery")[0]
+        verify_signature(self, delivery)
+        server.stop()
 
 
 @unittest.skipUnless(os.access(AWS_CLI, os.X_OK), f"{AWS_CLI} (Debian awscli) not installed")
