@@ -530,6 +530,36 @@ class SfnApiTest(AdminTestBase):
         resp = self.admin.sfn("SendTaskHeartbeat", {"taskToken": ok["task_token"]})
         self.assertAwsError(resp, "TaskTimedOut")
 
+    def test_16_concurrent_send_task_success_one_wins(self):
+        email, arn = self.ingest_pending("Sfn Race")
+        token = self.approval(email)["task_token"]
+        barrier = threading.Barrier(16)
+        results = [None] * 16
+
+        def send(i):
+            try:
+                barrier.wait(10)
+                # Half bearer, half SigV4: both paths decide through the same exactly-once.
+                results[i] = self.admin.sfn("SendTaskSuccess", {"taskToken": token,
+                                                                "output": "{}"},
+                                            auth=("bearer", "sigv4")[i % 2], timeout=30)
+            except Exception as e:  # noqa: BLE001 (reported below)
+                results[i] = e
+
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(40)
+        statuses = [r.status if isinstance(r, h.Response) else repr(r) for r in results]
+        self.assertEqual(sorted(statuses, key=str), [200] + [400] * 15, statuses)
+        for r in results:
+            if r.status == 400:
+                self.assertEqual(h.aws_error_type(r), "TaskTimedOut", r.describe())
+        h.wait_until(lambda: self.admin.describe(arn)["status"] != "RUNNING", 10)
+        self.assertEqual(self.admin.describe(arn)["status"], "SUCCEEDED")
+        self.assertEqual(len(self.listed(email)), 1)
+
     def test_unknown_well_formed_token_is_task_does_not_exist(self):
         # A token minted by another ingestd (another store): well-formed, unknown here.
         other = self.new_server(extra_args=h.admin_server_args(region=REGION, account=ACCOUNT))

@@ -2,6 +2,8 @@
 approvable, and are stored exactly once; an approval timeout that passes while the process is
 down ends the execution with States.Timeout once it is back, and nothing is stored."""
 
+import http.client
+import threading
 import time
 import unittest
 
@@ -92,6 +94,69 @@ class AdminRestartTest(h.ServerTestCase):
         h.wait_until(lambda: admin.describe(arn)["status"] == "SUCCEEDED", 10,
                      message="SendTaskSuccess after kill -9 finishes the execution")
         self.assertEqual(len(self.listed(server, email)), 1)
+        server.stop(expect_code=0)
+
+    def test_kill9_while_approving_stores_each_item_once(self):
+        server, admin = self.start()
+        pending = []
+        for i in range(24):
+            email = unique_email("mid")
+            self.ingest_pending(server, f"Mid {i}", email)
+            pending.append((email, admin.approval_for(email)["id"]))
+        answers = {}
+        lock = threading.Lock()
+
+        def approve_all(part):
+            for email, approval_id in part:
+                try:
+                    resp = admin.decide(approval_id, "approve", timeout=10)
+                except (OSError, http.client.HTTPException):
+                    return  # the server is gone
+                with lock:
+                    answers[email] = resp.status
+
+        threads = [threading.Thread(target=approve_all, args=(pending[i::4],))
+                   for i in range(4)]
+        for t in threads:
+            t.start()
+        h.wait_until(lambda: len(answers) >= 6, 15, interval=0.005, message="approvals")
+        server.kill9()  # approvals in flight
+        for t in threads:
+            t.join(15)
+        self.assertTrue(all(status == 200 for status in answers.values()), answers)
+        server.start()
+
+        def state():
+            listed = {}
+            for item in server.list_all():
+                listed.setdefault(item["id"], []).append(item)
+            waiting = {(e.get("input") or {}).get("item", {}).get("email")
+                       for e in admin.approvals()}
+            return listed, waiting
+
+        # A decision that was durable but unfinished at the crash is replayed after the
+        # restart: wait (bounded) until every item is either stored or pending.
+        listed, waiting = h.wait_until(
+            lambda: (lambda st: st if all(
+                bool(st[0].get(e)) != (e in st[1]) for e, _ in pending) else None)(state()),
+            10, interval=0.1, message="every item stored or pending after the restart")
+        for email, approval_id in pending:
+            count = len(listed.get(email, []))
+            self.assertLessEqual(count, 1, f"{email} stored {count} times")
+            if email in answers:
+                self.assertEqual(count, 1, f"{email} was approved (200) but is not stored")
+            self.assertNotEqual(count == 1, email in waiting,
+                                f"{email}: stored={count} and pending={email in waiting}")
+        # Approve what is still pending: every item ends stored exactly once.
+        for email, approval_id in pending:
+            if email in waiting:
+                self.assertStatus(admin.decide(approval_id, "approve"), 200)
+            else:
+                self.assertStatus(admin.decide(approval_id, "approve"), 409)
+        counts = {}
+        for item in server.list_all():
+            counts[item["id"]] = counts.get(item["id"], 0) + 1
+        self.assertEqual([counts.get(email, 0) for email, _ in pending], [1] * len(pending))
         server.stop(expect_code=0)
 
     def test_kill9_right_after_the_202_loses_no_pending_approval(self):
