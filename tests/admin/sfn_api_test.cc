@@ -1,6 +1,12 @@
 #include "admin/sfn_api.h"
 
+#include <chrono>
+#include <future>
+#include <memory>
+#include <optional>
 #include <string>
+#include <thread>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -11,6 +17,16 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "admin/routes.h"
+#include "common/clock.h"
+#include "http/handler.h"
+#include "http/router.h"
+#include "store/store.h"
+#include "testing/status_matchers.h"
+#include "workflow/builtin_tasks.h"
+#include "workflow/durable.h"
+#include "workflow/scheduler.h"
+#include "workflow/workflow.h"
 
 namespace ingestd::admin {
 namespace {
@@ -396,6 +412,372 @@ TEST(ReplyBodies, ListExecutionsOmitsDataAndCarriesNextToken) {
   json::value last = json::parse(ListExecutionsBody({}));
   EXPECT_TRUE(last.at("executions").as_array().empty());
   EXPECT_EQ(last.as_object().if_contains("nextToken"), nullptr);
+}
+
+// ---- end to end: the API through the Router on a real DurableExecutions ----
+
+// Asks an admin about $.item (then stores it); without an item it succeeds at once, and with
+// $.fail it fails at once. A manual clock and scheduler: deadlines fire when a test says so.
+constexpr std::string_view kWorkflow = R"({
+  "StartAt": "Route",
+  "States": {
+    "Route": {
+      "Type": "Choice",
+      "Choices": [
+        {"Variable": "$.fail", "IsPresent": true, "Next": "Boom"},
+        {"Variable": "$.item", "IsPresent": true, "Next": "Ask"}
+      ],
+      "Default": "Done"
+    },
+    "Done": {"Type": "Pass", "Result": {"done": true}, "End": true},
+    "Boom": {"Type": "Fail", "Error": "Test.Boom", "Cause": "asked to fail"},
+    "Ask": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::ingestd:approval.waitForTaskToken",
+      "Parameters": {"TaskToken.$": "$$.Task.Token", "item.$": "$.item"},
+      "TimeoutSeconds": 3600,
+      "ResultPath": "$.approval",
+      "Next": "Store"
+    },
+    "Store": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::ingestd:store.put",
+      "Parameters": {"id.$": "$.item.email", "user_name.$": "$.item.user_name",
+                     "email.$": "$.item.email", "pincode.$": "$.item.pincode"},
+      "End": true
+    }
+  }
+})";
+
+constexpr std::string_view kItemInput =
+    R"({\"item\":{\"user_name\":\"Ann\",\"email\":\"ann@x.com\",\"pincode\":\"12\"}})";
+
+class SfnRoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::StoreOptions store_options;
+    store_options.clock = &clock_;
+    ASSERT_OK_AND_ASSIGN(store_, store::OpenStore("memory:", store_options));
+    workflow::RegisterBuiltinTasks(registry_, store_.get());
+    ASSERT_OK_AND_ASSIGN(std::shared_ptr<const workflow::Workflow> compiled,
+                         workflow::CompileText(kWorkflow, registry_));
+    workflow::DurableOptions options;
+    options.store = store_.get();
+    options.workflow = compiled;
+    options.definition_text = std::string(kWorkflow);
+    options.registry = &registry_;
+    options.clock = &clock_;
+    options.scheduler = &scheduler_;
+    ASSERT_OK_AND_ASSIGN(executions_, workflow::DurableExecutions::Open(std::move(options)));
+    RegisterAdminRoutes(router_, {.executions = executions_.get(), .csrf_token = "c"});
+  }
+
+  void TearDown() override {
+    if (executions_) executions_->Close();
+    if (store_) store_->Close();
+  }
+
+  http::Response Post(std::string path, std::string target, std::string body,
+                      std::string content_type = std::string(kAmzJsonType)) {
+    http::Request request{http::Verb::post, path, 11};
+    if (!target.empty()) request.set("X-Amz-Target", target);
+    request.set(http::bhttp::field::content_type, content_type);
+    request.body() = std::move(body);
+    request.prepare_payload();
+    auto promise = std::make_shared<std::promise<http::Response>>();
+    std::future<http::Response> future = promise->get_future();
+    router_.Dispatch(std::move(request), http::Responder([promise](http::Response r) mutable {
+                       promise->set_value(std::move(r));
+                     }));
+    if (future.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+      ADD_FAILURE() << "no answer to " << target;
+      return http::Response{http::Status::internal_server_error, 11};
+    }
+    return future.get();
+  }
+
+  // Calls AWSStepFunctions.<op> on POST / and expects 200; returns the reply.
+  json::value Ok(std::string_view op, const std::string& body) {
+    http::Response r = Post("/", std::string(kTargetPrefix) + std::string(op), body);
+    EXPECT_EQ(r.result(), http::Status::ok) << op << ": " << r.body();
+    EXPECT_EQ(r[http::bhttp::field::content_type], kAmzJsonType);
+    return Parsed(r);
+  }
+
+  // Calls AWSStepFunctions.<op> and expects an AWS error; returns its __type.
+  std::string Fails(std::string_view op, const std::string& body, int http_status = 400) {
+    http::Response r = Post("/", std::string(kTargetPrefix) + std::string(op), body);
+    EXPECT_EQ(static_cast<int>(r.result()), http_status) << op << ": " << r.body();
+    EXPECT_EQ(r[http::bhttp::field::content_type], kAmzJsonType);
+    json::value v = Parsed(r);
+    if (!v.is_object() || !v.as_object().contains("__type")) return "(no __type)";
+    EXPECT_TRUE(v.at("message").is_string());
+    return std::string(v.at("__type").as_string());
+  }
+
+  static json::value Parsed(const http::Response& r) {
+    boost::system::error_code ec;
+    json::value v = json::parse(r.body(), ec);
+    EXPECT_FALSE(ec) << "not JSON: " << r.body();
+    return v;
+  }
+
+  // Starts an execution waiting for an approval (StartExecution); returns its ARN.
+  std::string StartPending(const std::string& name) {
+    json::value started =
+        Ok("StartExecution", R"({"stateMachineArn":")" + Sm() + R"(","name":")" + name +
+                                 R"(","input":")" + std::string(kItemInput) + R"("})");
+    return started.is_object() ? std::string(started.at("executionArn").as_string()) : "";
+  }
+
+  std::string TokenOf(const std::string& arn) {
+    auto promise = std::make_shared<std::promise<absl::StatusOr<workflow::PendingPage>>>();
+    auto future = promise->get_future();
+    executions_->ListPending(100, "", [promise](absl::StatusOr<workflow::PendingPage> p) mutable {
+      promise->set_value(std::move(p));
+    });
+    absl::StatusOr<workflow::PendingPage> page = future.get();
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (page.ok()) {
+      for (const workflow::PendingTask& t : page->tasks) {
+        if (t.execution == arn) return t.task_token;
+      }
+    }
+    ADD_FAILURE() << "no pending task for " << arn;
+    return "";
+  }
+
+  json::value DescribeOk(const std::string& arn) {
+    return Ok("DescribeExecution", R"({"executionArn":")" + arn + R"("})");
+  }
+
+  // DescribeExecution of `arn` once it has ended. An ended execution's record is written just
+  // after on_finished reports it, so this asks again (bounded) until the record says so.
+  json::value DescribeEnded(const std::string& arn) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(20);
+    json::value d = DescribeOk(arn);
+    while (d.is_object() && d.at("status") == "RUNNING" && absl::Now() < give_up) {
+      std::this_thread::yield();
+      d = DescribeOk(arn);
+    }
+    return d;
+  }
+
+  std::optional<store::Item> StoredItem(const std::string& id) {
+    auto promise = std::make_shared<std::promise<absl::StatusOr<std::optional<store::Item>>>>();
+    auto future = promise->get_future();
+    store_->Get(id, [promise](absl::StatusOr<std::optional<store::Item>> r) mutable {
+      promise->set_value(std::move(r));
+    });
+    absl::StatusOr<std::optional<store::Item>> got = future.get();
+    EXPECT_TRUE(got.ok()) << got.status();
+    return got.ok() ? *got : std::nullopt;
+  }
+
+  static std::string Token(const std::string& token) {
+    return R"({"taskToken":")" + token + R"("})";
+  }
+
+  common::ManualClock clock_{absl::FromUnixSeconds(1764892345)};
+  workflow::ManualScheduler scheduler_{&clock_};
+  std::unique_ptr<store::Store> store_;
+  workflow::TaskRegistry registry_;
+  std::unique_ptr<workflow::DurableExecutions> executions_;
+  http::Router router_;
+};
+
+TEST_F(SfnRoutesTest, StateMachineArnIsOurs) { EXPECT_EQ(executions_->StateMachineArn(), kSm); }
+
+TEST_F(SfnRoutesTest, StartExecutionWaitsAndSendTaskSuccessFinishesIt) {
+  json::value started =
+      Ok("StartExecution", R"({"stateMachineArn":")" + Sm() + R"(","name":"run-1","input":")" +
+                               std::string(kItemInput) + R"("})");
+  ASSERT_TRUE(started.is_object());
+  EXPECT_EQ(started.at("executionArn").as_string(), kExec);
+  EXPECT_DOUBLE_EQ(started.at("startDate").to_number<double>(), 1764892345.0);
+
+  json::value running = DescribeOk(std::string(kExec));
+  EXPECT_EQ(running.at("status").as_string(), "RUNNING");
+  EXPECT_EQ(running.at("name").as_string(), "run-1");
+  EXPECT_EQ(running.at("stateMachineArn").as_string(), kSm);
+  EXPECT_EQ(running.as_object().if_contains("stopDate"), nullptr);
+  EXPECT_EQ(json::parse(running.at("input").as_string()).at("item").at("email"), "ann@x.com");
+
+  const std::string token = TokenOf(std::string(kExec));
+  EXPECT_EQ(Ok("SendTaskHeartbeat", Token(token)), json::object());
+  EXPECT_EQ(
+      Ok("SendTaskSuccess", R"({"taskToken":")" + token + R"(","output":"{\"approved\":true}"})"),
+      json::object());
+  json::value done = DescribeEnded(std::string(kExec));
+  EXPECT_EQ(done.at("status").as_string(), "SUCCEEDED");
+  EXPECT_TRUE(done.at("stopDate").is_number());
+  EXPECT_TRUE(done.at("output").is_string());
+  EXPECT_TRUE(StoredItem("ann@x.com").has_value());
+
+  // The task has ended: every further call with its token is TaskTimedOut, as on AWS.
+  EXPECT_EQ(Fails("SendTaskSuccess", R"({"taskToken":")" + token + R"(","output":"{}"})"),
+            "TaskTimedOut");
+  EXPECT_EQ(Fails("SendTaskFailure", Token(token)), "TaskTimedOut");
+  EXPECT_EQ(Fails("SendTaskHeartbeat", Token(token)), "TaskTimedOut");
+}
+
+TEST_F(SfnRoutesTest, SendTaskFailureFailsTheExecutionWithItsError) {
+  const std::string arn = StartPending("run-2");
+  const std::string token = TokenOf(arn);
+  EXPECT_EQ(Ok("SendTaskFailure",
+               R"({"taskToken":")" + token + R"(","error":"Admin.Says","cause":"no"})"),
+            json::object());
+  json::value failed = DescribeEnded(arn);
+  EXPECT_EQ(failed.at("status").as_string(), "FAILED");
+  EXPECT_EQ(failed.at("error").as_string(), "Admin.Says");
+  EXPECT_EQ(failed.at("cause").as_string(), "no");
+  EXPECT_EQ(StoredItem("ann@x.com"), std::nullopt);
+}
+
+TEST_F(SfnRoutesTest, TokensThatDoNotNameAWaitingTask) {
+  const std::string arn = StartPending("run-3");
+  const std::string token = TokenOf(arn);
+  // Well formed, but for an execution that does not exist.
+  const std::string stranger = "nobody" + token.substr(token.rfind('.'));
+  EXPECT_EQ(Fails("SendTaskSuccess", R"({"taskToken":")" + stranger + R"(","output":"{}"})"),
+            "TaskDoesNotExist");
+  EXPECT_EQ(Fails("SendTaskHeartbeat", Token(stranger)), "TaskDoesNotExist");
+  EXPECT_EQ(Fails("SendTaskFailure", Token("garbage")), "InvalidToken");
+  EXPECT_EQ(Fails("SendTaskSuccess", R"({"taskToken":"t","output":"{nope"})"), "InvalidOutput");
+
+  // The deadline passes: the token has timed out.
+  ASSERT_TRUE(scheduler_.AdvanceToNext());
+  json::value timed_out = DescribeEnded(arn);
+  EXPECT_EQ(Fails("SendTaskSuccess", R"({"taskToken":")" + token + R"(","output":"{}"})"),
+            "TaskTimedOut");
+  EXPECT_EQ(timed_out.at("error").as_string(), "States.Timeout");
+}
+
+TEST_F(SfnRoutesTest, StartSyncExecutionReportsTheOutcome) {
+  json::value succeeded = Ok("StartSyncExecution", R"({"stateMachineArn":")" + Sm() +
+                                                       R"(","name":"sync-1","input":"{}"})");
+  EXPECT_EQ(succeeded.at("status").as_string(), "SUCCEEDED");
+  EXPECT_EQ(succeeded.at("name").as_string(), "sync-1");
+  EXPECT_EQ(succeeded.at("stateMachineArn").as_string(), kSm);
+  EXPECT_EQ(json::parse(succeeded.at("output").as_string()), json::parse(R"({"done":true})"));
+  EXPECT_TRUE(succeeded.at("startDate").is_number());
+  EXPECT_TRUE(succeeded.at("stopDate").is_number());
+  EXPECT_EQ(succeeded.at("input").as_string(), "{}");
+
+  json::value failed =
+      Ok("StartSyncExecution", R"({"stateMachineArn":")" + Sm() + R"(","input":"{\"fail\":1}"})");
+  EXPECT_EQ(failed.at("status").as_string(), "FAILED");
+  EXPECT_EQ(failed.at("error").as_string(), "Test.Boom");
+  EXPECT_EQ(failed.at("cause").as_string(), "asked to fail");
+  EXPECT_EQ(failed.as_object().if_contains("output"), nullptr);
+
+  // One that stops at the approval has not ended: RUNNING, as DescribeExecution says.
+  json::value waiting =
+      Ok("StartSyncExecution", R"({"stateMachineArn":")" + Sm() + R"(","name":"sync-3","input":")" +
+                                   std::string(kItemInput) + R"("})");
+  EXPECT_EQ(waiting.at("status").as_string(), "RUNNING");
+  EXPECT_EQ(waiting.as_object().if_contains("stopDate"), nullptr);
+  EXPECT_EQ(waiting.as_object().if_contains("output"), nullptr);
+  EXPECT_EQ(DescribeOk(std::string(waiting.at("executionArn").as_string())).at("status"),
+            "RUNNING");
+}
+
+TEST_F(SfnRoutesTest, StartExecutionErrors) {
+  const std::string other = "arn:aws:states:local:000000000000:stateMachine:other";
+  EXPECT_EQ(Fails("StartExecution", R"({"stateMachineArn":")" + other + R"("})"),
+            "StateMachineDoesNotExist");
+  EXPECT_EQ(Fails("StartSyncExecution", R"({"stateMachineArn":")" + other + R"("})"),
+            "StateMachineDoesNotExist");
+  EXPECT_EQ(Fails("StartExecution", R"({"stateMachineArn":"nope"})"), "InvalidArn");
+  EXPECT_EQ(Fails("StartExecution", R"({"stateMachineArn":")" + Sm() + R"(","input":"{"})"),
+            "InvalidExecutionInput");
+  EXPECT_EQ(Fails("StartExecution", R"({"stateMachineArn":")" + Sm() + R"(","name":"a b"})"),
+            "InvalidName");
+  StartPending("dup");
+  EXPECT_EQ(Fails("StartExecution", R"({"stateMachineArn":")" + Sm() + R"(","name":"dup"})"),
+            "ExecutionAlreadyExists");
+  EXPECT_EQ(Fails("StartExecution", "{}"), "ValidationException");
+}
+
+TEST_F(SfnRoutesTest, DescribeExecutionErrors) {
+  EXPECT_EQ(Fails("DescribeExecution", R"({"executionArn":")" + std::string(kExec) + R"("})"),
+            "ExecutionDoesNotExist");
+  EXPECT_EQ(Fails("DescribeExecution", R"({"executionArn":"arn:nope"})"), "InvalidArn");
+  EXPECT_EQ(Fails("DescribeExecution", R"({"executionArn":7})"), "ValidationException");
+}
+
+TEST_F(SfnRoutesTest, ListExecutionsPagesAndFilters) {
+  StartPending("list-a");
+  StartPending("list-b");
+  Ok("StartSyncExecution", R"({"stateMachineArn":")" + Sm() + R"(","name":"list-c"})");
+
+  std::vector<std::string> names;
+  std::string next;
+  for (int pages = 0; pages < 10; ++pages) {
+    std::string body = R"({"stateMachineArn":")" + Sm() + R"(","maxResults":1)";
+    if (!next.empty()) body += R"(,"nextToken":")" + next + R"(")";
+    json::value page = Ok("ListExecutions", body + "}");
+    ASSERT_TRUE(page.is_object());
+    for (const json::value& e : page.at("executions").as_array()) {
+      names.emplace_back(e.at("name").as_string());
+      EXPECT_EQ(e.at("stateMachineArn").as_string(), kSm);
+      EXPECT_TRUE(e.at("startDate").is_number());
+      EXPECT_EQ(e.as_object().if_contains("input"), nullptr);
+    }
+    const json::value* token = page.as_object().if_contains("nextToken");
+    if (token == nullptr) break;
+    next = std::string(token->as_string());
+  }
+  EXPECT_THAT(names, ::testing::UnorderedElementsAre("list-a", "list-b", "list-c"));
+
+  json::value running =
+      Ok("ListExecutions", R"({"stateMachineArn":")" + Sm() + R"(","statusFilter":"RUNNING"})");
+  std::vector<std::string> running_names;
+  for (const json::value& e : running.at("executions").as_array()) {
+    EXPECT_EQ(e.at("status").as_string(), "RUNNING");
+    running_names.emplace_back(e.at("name").as_string());
+  }
+  EXPECT_THAT(running_names, ::testing::UnorderedElementsAre("list-a", "list-b"));
+  json::value redrive = Ok("ListExecutions", R"({"stateMachineArn":")" + Sm() +
+                                                 R"(","statusFilter":"PENDING_REDRIVE"})");
+  EXPECT_TRUE(redrive.at("executions").as_array().empty());
+
+  EXPECT_EQ(Fails("ListExecutions",
+                  R"({"stateMachineArn":"arn:aws:states:local:000000000000:stateMachine:x"})"),
+            "StateMachineDoesNotExist");
+  EXPECT_EQ(
+      Fails("ListExecutions", R"({"stateMachineArn":")" + Sm() + R"(","nextToken":"not-a-token"})"),
+      "InvalidToken");
+}
+
+TEST_F(SfnRoutesTest, EveryPathAndProtocolError) {
+  for (std::string path : {"/", "/sfn", "/sfn/"}) {
+    SCOPED_TRACE(path);
+    http::Response r = Post(path, "AWSStepFunctions.DescribeExecution",
+                            R"({"executionArn":")" + std::string(kExec) + R"("})");
+    EXPECT_EQ(r.result(), http::Status::bad_request);
+    EXPECT_THAT(r.body(), ::testing::HasSubstr("ExecutionDoesNotExist"));
+  }
+  http::Response unknown = Post("/sfn", "AWSStepFunctions.DeleteStateMachine", "{}");
+  EXPECT_THAT(unknown.body(), ::testing::HasSubstr("UnknownOperationException"));
+  http::Response missing = Post("/", "", "{}");
+  EXPECT_THAT(missing.body(), ::testing::HasSubstr("UnknownOperationException"));
+  http::Response garbage = Post("/", "AWSStepFunctions.ListExecutions", "not json");
+  EXPECT_THAT(garbage.body(), ::testing::HasSubstr("SerializationException"));
+  http::Response form =
+      Post("/", "AWSStepFunctions.ListExecutions", "{}", "application/x-www-form-urlencoded");
+  EXPECT_THAT(form.body(), ::testing::HasSubstr("SerializationException"));
+  EXPECT_EQ(form[http::bhttp::field::content_type], kAmzJsonType);
+}
+
+TEST_F(SfnRoutesTest, StoreTroubleIsARetryable5xx) {
+  const std::string arn = StartPending("run-9");
+  const std::string token = TokenOf(arn);
+  store_->Close();
+  EXPECT_EQ(Fails("DescribeExecution", R"({"executionArn":")" + arn + R"("})", 503),
+            "ServiceUnavailable");
+  EXPECT_EQ(Fails("SendTaskSuccess", R"({"taskToken":")" + token + R"(","output":"{}"})", 503),
+            "ServiceUnavailable");
 }
 
 }  // namespace
