@@ -59,7 +59,7 @@ using SteadyTime = SteadyClock::time_point;
 constexpr std::string_view kSignaturePrefix = "sha256=";
 constexpr std::size_t kSha256Size = 32;
 // The answer is only looked at for its status and Retry-After; a body this large is not read.
-constexpr std::uint64_t kResponseBodyLimit = 64 * 1024;
+constexpr std::uint64_t kResponseBodyLimit = std::uint64_t{64} * 1024;
 constexpr absl::Duration kDestructorGrace = absl::Seconds(5);
 // A wait long enough to mean "until woken"; the loop re-checks after it anyway.
 constexpr auto kIdleWait = std::chrono::hours(24);
@@ -228,7 +228,14 @@ class WebhookNotifier::Impl {
         jitter_rng_(std::random_device{}()),
         id_rng_(std::random_device{}()) {}
 
-  ~Impl() { Close(kDestructorGrace); }
+  ~Impl() {
+    try {
+      Close(kDestructorGrace);
+    } catch (const std::exception& e) {
+      // Only a failure to join the thread can land here; a destructor must not throw.
+      spdlog::error("approval webhook: closing failed: {}", e.what());
+    }
+  }
 
   void Start() {
     asio::co_spawn(io_, Run(), [](const std::exception_ptr& error) {
@@ -257,8 +264,12 @@ class WebhookNotifier::Impl {
           drop_reason = fmt::format("dropped: queue full ({} events held)", options_.max_queue);
         }
         fresh_.push_back(std::move(event));
-        // Wakes the loop if it is idle; if it is busy it looks at the queue before waiting.
-        asio::post(io_, [this] { wake_.cancel(); });
+        // A busy loop looks at the queue before it waits again; only an idle one needs
+        // waking, once (posting costs a system call to wake the io thread).
+        if (idle_) {
+          idle_ = false;
+          asio::post(io_, [this] { wake_.cancel(); });
+        }
       }
     }
     if (dropped) Report(*dropped, false, drop_reason);
@@ -357,6 +368,7 @@ class WebhookNotifier::Impl {
       SteadyTime wake_at = SteadyClock::now() + kIdleWait;
       {
         absl::MutexLock lock(&mu_);
+        idle_ = false;
         if (abort_) break;
         const SteadyTime now = SteadyClock::now();
         auto due = std::min_element(
@@ -374,6 +386,7 @@ class WebhookNotifier::Impl {
           if (closing_ && due->second.first > close_deadline_) break;
           wake_at = due->second.first;
         }
+        if (!event) idle_ = true;
       }
       if (!event) {
         wake_.expires_at(wake_at);
@@ -555,6 +568,8 @@ class WebhookNotifier::Impl {
   std::deque<Event> fresh_ ABSL_GUARDED_BY(mu_);
   // Keyed by Event::seq, so begin() is the oldest.
   std::map<std::uint64_t, Retry> retries_ ABSL_GUARDED_BY(mu_);
+  // The loop is waiting (for an event or a retry's time) and has not been woken yet.
+  bool idle_ ABSL_GUARDED_BY(mu_) = false;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   SteadyTime close_deadline_ ABSL_GUARDED_BY(mu_);
   std::uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 0;

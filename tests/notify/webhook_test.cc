@@ -1,5 +1,6 @@
 #include "notify/webhook.h"
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -232,11 +233,12 @@ WebhookOptions FastOptions(std::string url, Recorder& recorder) {
 
 // HMAC-SHA256 through OpenSSL's EVP_MAC interface, independent of the notifier's code.
 std::string IndependentSignature(std::string_view secret, std::string_view body) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
+  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   std::size_t length = 0;
-  const unsigned char* result = EVP_Q_mac(
-      nullptr, "HMAC", nullptr, "SHA256", nullptr, secret.data(), secret.size(),
-      reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, sizeof(mac), &length);
+  const unsigned char* result =
+      EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, secret.data(), secret.size(),
+                reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac.data(),
+                mac.size(), &length);
   EXPECT_NE(result, nullptr);
   std::string hex = "sha256=";
   for (std::size_t i = 0; i < length; ++i) hex += fmt::format("{:02x}", mac[i]);
@@ -360,7 +362,7 @@ TEST(WebhookNotifier, PostsTheSignedBodyWithItsHeaders) {
   EXPECT_THAT(record.delivery_id,
               MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
 
-  ASSERT_EQ(receiver.requests().size(), 1u);
+  ASSERT_EQ(receiver.requests().size(), 1U);
   ReceivedRequest request = receiver.requests()[0];
   EXPECT_EQ(request.method, "POST");
   EXPECT_EQ(request.target, "/hooks/ingestd?team=ops");
@@ -389,7 +391,7 @@ TEST(WebhookNotifier, NamesTheEventUnknownWhenTheJsonHasNone) {
   ASSERT_TRUE(recorder.WaitFor(3));
   for (const ReceivedRequest& request : receiver.requests()) {
     EXPECT_EQ(request.headers.at("x-ingestd-event"), "unknown");
-    EXPECT_EQ(request.headers.count("x-evil"), 0u);
+    EXPECT_EQ(request.headers.count("x-evil"), 0U);
   }
 }
 
@@ -407,7 +409,7 @@ TEST(WebhookNotifier, RetriesServerErrorsThenDelivers) {
   EXPECT_EQ(record.attempts, 3);
   EXPECT_EQ(record.status_code, 200);
   const std::vector<ReceivedRequest> requests = receiver.requests();
-  ASSERT_EQ(requests.size(), 3u);
+  ASSERT_EQ(requests.size(), 3U);
   for (const ReceivedRequest& request : requests) {
     EXPECT_EQ(request.body, R"({"event":"approval.pending","id":"a1"})");
     EXPECT_EQ(request.headers.at("x-ingestd-delivery"), record.delivery_id);
@@ -447,7 +449,7 @@ TEST(WebhookNotifier, GivesUpAtOnceOnOtherClientErrors) {
     EXPECT_EQ(record.status_code, status);
     EXPECT_THAT(record.error, HasSubstr(fmt::format("HTTP {}", status)));
     notifier->Close(absl::Seconds(10));
-    EXPECT_EQ(receiver.requests().size(), 1u);
+    EXPECT_EQ(receiver.requests().size(), 1U);
   }
 }
 
@@ -494,7 +496,7 @@ TEST(WebhookNotifier, RetriesAfterATimeout) {
   ASSERT_TRUE(recorder.WaitFor(1));
   EXPECT_TRUE(recorder.records()[0].delivered);
   EXPECT_EQ(recorder.records()[0].attempts, 2);
-  EXPECT_EQ(receiver.requests().size(), 2u);
+  EXPECT_EQ(receiver.requests().size(), 2U);
 }
 
 TEST(WebhookNotifier, ReportsTimeoutsWhenGivingUp) {
@@ -549,7 +551,7 @@ TEST(WebhookNotifier, ARetryWaitDoesNotHoldBackLaterEvents) {
   const absl::Time before = absl::Now();
   notifier->Close(absl::Seconds(20));
   EXPECT_LT(absl::Now() - before, absl::Seconds(20));
-  ASSERT_EQ(recorder.records().size(), 2u);
+  ASSERT_EQ(recorder.records().size(), 2U);
   const DeliveryRecord slow = recorder.records()[1];
   EXPECT_FALSE(slow.delivered);
   EXPECT_EQ(slow.attempts, 1);
@@ -571,7 +573,7 @@ TEST(WebhookNotifier, DropsTheOldestWhenTheQueueIsFull) {
   notifier->Notify(R"({"event":"approval.pending","id":"3"})");
   notifier->Notify(R"({"event":"approval.pending","id":"4"})");
   // Event 2 made room for event 4, before Notify returned.
-  ASSERT_EQ(recorder.records().size(), 1u);
+  ASSERT_EQ(recorder.records().size(), 1U);
   EXPECT_FALSE(recorder.records()[0].delivered);
   EXPECT_EQ(recorder.records()[0].attempts, 0);
   EXPECT_THAT(recorder.records()[0].error, HasSubstr("queue full"));
@@ -594,18 +596,18 @@ TEST(WebhookNotifier, CloseDrainsTheQueue) {
   Recorder recorder;
   ASSERT_OK_AND_ASSIGN(auto notifier,
                        WebhookNotifier::Create(FastOptions(receiver.Url(), recorder)));
-  constexpr int kEvents = 20;
-  for (int i = 0; i < kEvents; ++i) {
+  constexpr int events = 20;
+  for (int i = 0; i < events; ++i) {
     notifier->Notify(fmt::format(R"({{"event":"approval.pending","id":"{}"}})", i));
   }
   notifier->Close(absl::Seconds(20));
   const std::vector<DeliveryRecord> records = recorder.records();
-  ASSERT_EQ(records.size(), static_cast<std::size_t>(kEvents));
+  ASSERT_EQ(records.size(), static_cast<std::size_t>(events));
   for (const DeliveryRecord& record : records) EXPECT_TRUE(record.delivered) << record.error;
 
   // After Close, events are refused at once, and reported.
   notifier->Notify(R"({"event":"approval.pending","id":"late"})");
-  ASSERT_EQ(recorder.records().size(), static_cast<std::size_t>(kEvents + 1));
+  ASSERT_EQ(recorder.records().size(), static_cast<std::size_t>(events + 1));
   EXPECT_FALSE(recorder.records().back().delivered);
   EXPECT_THAT(recorder.records().back().error, HasSubstr("closed"));
 }
@@ -625,7 +627,7 @@ TEST(WebhookNotifier, CloseAbandonsWhatIsLeftAfterTheGrace) {
   notifier->Close(absl::Milliseconds(50));
   EXPECT_LT(absl::Now() - before, absl::Minutes(1));  // not the 10 minute timeout
   const std::vector<DeliveryRecord> records = recorder.records();
-  ASSERT_EQ(records.size(), 2u);
+  ASSERT_EQ(records.size(), 2U);
   EXPECT_FALSE(records[0].delivered);
   EXPECT_EQ(records[0].attempts, 1);
   EXPECT_THAT(records[0].error, HasSubstr("closed during attempt 1"));
