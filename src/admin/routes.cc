@@ -193,7 +193,7 @@ int HexValue(char c) {
 
 // "/approvals/{id}/approve" -> {id, true}; nullopt for any other shape (a 404).
 std::optional<DecisionTarget> ParseDecisionPath(std::string_view path) {
-  constexpr std::string_view kPrefix = "/approvals/";
+  static constexpr std::string_view kPrefix = "/approvals/";
   if (path.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
   path.remove_prefix(kPrefix.size());
   const std::size_t slash = path.find('/');
@@ -468,7 +468,7 @@ class SfnCall {
 
  private:
   DurableExecutions::StatusCallback Empty(std::string_view operation) {
-    return [operation, respond = std::move(respond_)](absl::Status status) mutable {
+    return [operation, respond = std::move(respond_)](const absl::Status& status) mutable {
       std::move(respond).Send(status.ok() ? SfnReply(200, "{}") : SfnFailure(operation, status));
     };
   }
@@ -494,22 +494,23 @@ void ServeSfn(const AdminContext& ctx, const http::Request& request, Responder r
 
 void RegisterAdminRoutes(http::Router& router, const AdminContext& ctx) {
   auto shared = std::make_shared<const AdminContext>(ctx);
-  router.Add("/approvals", {http::Verb::get}, [shared](http::Request request, Responder respond) {
-    ListApprovals(*shared, request, std::move(respond));
-  });
+  router.Add("/approvals", {http::Verb::get},
+             [shared](const http::Request& request, Responder respond) {
+               ListApprovals(*shared, request, std::move(respond));
+             });
   // GET too, so that an unknown sub-path is a 404 rather than a 405 (Decide sorts it out).
   router.AddPrefix("/approvals/", {http::Verb::get, http::Verb::post},
-                   [shared](http::Request request, Responder respond) {
+                   [shared](const http::Request& request, Responder respond) {
                      Decide(*shared, request, std::move(respond));
                    });
-  auto sfn = [shared](http::Request request, Responder respond) {
+  auto sfn = [shared](const http::Request& request, Responder respond) {
     ServeSfn(*shared, request, std::move(respond));
   };
   router.Add(
       "/", {http::Verb::get, http::Verb::post},
-      [shared, sfn](http::Request request, Responder respond) {
+      [sfn](const http::Request& request, Responder respond) {
         if (request.method() == http::Verb::post) {
-          sfn(std::move(request), std::move(respond));
+          sfn(request, std::move(respond));
           return;
         }
         std::move(respond).Send(SeeOther(BrowserWantsHtml(request) ? kHtmlListUrl : "/approvals"));

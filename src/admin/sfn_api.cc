@@ -115,7 +115,7 @@ std::optional<SfnError> CheckName(std::string_view name) {
     return SfnError{400, "InvalidName",
                     fmt::format("the name must be 1 to {} characters long", kMaxNameChars)};
   }
-  constexpr std::string_view kForbidden = " <>{}[]?*\"#%\\^|~`$&,;:/";
+  static constexpr std::string_view kForbidden = " <>{}[]?*\"#%\\^|~`$&,;:/";
   for (std::size_t i = 0; i < name.size(); ++i) {
     const auto c = static_cast<unsigned char>(name[i]);
     bool bad =
@@ -207,7 +207,7 @@ std::variant<SfnRequest, SfnError> ParseList(const Members& m) {
     return *std::move(error);
   }
   SFN_ASSIGN_OR_RETURN(r.status_filter, m.Optional("statusFilter", 1, 32));
-  constexpr std::array<std::string_view, 6> kStatuses = {
+  static constexpr std::array<std::string_view, 6> kStatuses = {
       "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"};
   if (!r.status_filter.empty() &&
       std::find(kStatuses.begin(), kStatuses.end(), r.status_filter) == kStatuses.end()) {
