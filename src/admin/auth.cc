@@ -198,6 +198,9 @@ bool Authenticator::HasCsrfToken(const http::Request& request) const {
   return field.has_value() && SecretEquals(*field, csrf_token_);
 }
 
+// An instance method although it reads no configuration today: callers hold an Authenticator,
+// and how refusals look is its policy.
+// NOLINTNEXTLINE(readability-convert-member-functions-to-static)
 http::Response Authenticator::Refusal(const Verdict& verdict, const http::Request& request) const {
   http::Response response;
   const bool sigv4 =

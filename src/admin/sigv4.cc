@@ -27,6 +27,9 @@ constexpr std::size_t kMaxAccessKeyIdSize = 128;
 constexpr std::size_t kMaxScopePartSize = 64;
 constexpr std::string_view kTerminator = "aws4_request";
 constexpr std::string_view kWhitespace = " \t\r\n\f\v";
+constexpr std::string_view kLowerHexDigits = "0123456789abcdef";
+constexpr std::string_view kUpperHexDigits = "0123456789ABCDEF";       // percent escapes
+constexpr std::string_view kHttpDateFormat = "%a, %d %b %Y %H:%M:%S";  // then the zone
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsLowerHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f'); }
@@ -66,11 +69,10 @@ absl::Status Malformed(std::string_view what) {
 }
 
 std::string Hex(const unsigned char* data, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out(size * 2, '\0');
   for (std::size_t i = 0; i < size; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xf];
+    out[2 * i] = kLowerHexDigits[data[i] >> 4];
+    out[2 * i + 1] = kLowerHexDigits[data[i] & 0xf];
   }
   return out;
 }
@@ -95,11 +97,10 @@ void AppendEncoded(std::string& out, char c, bool keep_slash) {
     out.push_back(c);
     return;
   }
-  static constexpr char kDigits[] = "0123456789ABCDEF";
   const auto byte = static_cast<unsigned char>(c);
   out.push_back('%');
-  out.push_back(kDigits[byte >> 4]);
-  out.push_back(kDigits[byte & 0xf]);
+  out.push_back(kUpperHexDigits[byte >> 4]);
+  out.push_back(kUpperHexDigits[byte & 0xf]);
 }
 
 std::string UriEncode(std::string_view s, bool keep_slash) {
@@ -202,7 +203,6 @@ std::optional<absl::Time> ParseAmzDate(std::string_view s) {
 // Parses an HTTP date as botocore writes it ("Sun, 30 Aug 2015 12:36:00 -0000", RFC 2822) or
 // as RFC 9110 does ("... GMT"), strictly: formatting the result back must give the input.
 std::optional<absl::Time> ParseHttpDate(std::string_view s) {
-  constexpr std::string_view kFormat = "%a, %d %b %Y %H:%M:%S";
   std::string_view stamp;
   for (std::string_view zone : {" GMT", " +0000", " -0000"}) {
     if (s.ends_with(zone)) stamp = s.substr(0, s.size() - zone.size());
@@ -210,10 +210,12 @@ std::optional<absl::Time> ParseHttpDate(std::string_view s) {
   if (stamp.empty()) return std::nullopt;
   absl::Time t;
   std::string error;
-  if (!absl::ParseTime(std::string(kFormat), std::string(stamp), absl::UTCTimeZone(), &t, &error)) {
+  if (!absl::ParseTime(std::string(kHttpDateFormat), std::string(stamp), absl::UTCTimeZone(), &t,
+                       &error)) {
     return std::nullopt;
   }
-  if (absl::FormatTime(std::string(kFormat), t, absl::UTCTimeZone()) != stamp) return std::nullopt;
+  if (absl::FormatTime(std::string(kHttpDateFormat), t, absl::UTCTimeZone()) != stamp)
+    return std::nullopt;
   return t;
 }
 

@@ -50,7 +50,7 @@ http::Request SignedSendTaskSuccess() {
   return req;
 }
 
-http::Request Req(http::Verb verb, std::string target = "/approvals") {
+http::Request Req(http::Verb verb, const std::string& target = "/approvals") {
   http::Request req{verb, target, 11};
   req.set(http::bhttp::field::host, "127.0.0.1:8081");
   return req;
@@ -99,7 +99,7 @@ TEST_F(AuthTest, CreateRefusesAnIncompleteConfig) {
 
 TEST_F(AuthTest, BearerTokenIsAccepted) {
   const Authenticator auth = Make();
-  for (std::string header :
+  for (const std::string& header :
        {Bearer(), "bearer " + std::string(kToken), "BEARER   " + std::string(kToken) + "  "}) {
     const Verdict v = auth.Check(WithAuth(Req(http::Verb::get), header));
     EXPECT_TRUE(v.ok()) << header << ": " << v.detail;
@@ -187,7 +187,7 @@ TEST_F(AuthTest, CsrfTokenIsStableAndDerivedFromTheToken) {
   const Authenticator other = Make(true, "another token");
   EXPECT_EQ(a.CsrfToken(), b.CsrfToken());  // same admin token: same CSRF token (restarts)
   EXPECT_NE(a.CsrfToken(), other.CsrfToken());
-  EXPECT_EQ(a.CsrfToken().size(), 64u);
+  EXPECT_EQ(a.CsrfToken().size(), 64U);
   EXPECT_EQ(a.CsrfToken().find_first_not_of("0123456789abcdef"), std::string::npos);
   EXPECT_EQ(a.CsrfToken().find(std::string(kToken)), std::string::npos);
   // A keyed derivation with a label, not a bare hash of the token.
@@ -235,7 +235,7 @@ TEST_F(AuthTest, CsrfTokenInTheHeader) {
 
 TEST_F(AuthTest, CsrfTokenInAFormBody) {
   const Authenticator auth = Make();
-  const auto check = [&](std::string content_type, std::string body) {
+  const auto check = [&](const std::string& content_type, std::string body) {
     http::Request req =
         WithAuth(Req(http::Verb::post, "/approvals/1/approve"), BasicAuth("a", kToken));
     if (!content_type.empty()) req.set(http::bhttp::field::content_type, content_type);
@@ -334,12 +334,14 @@ TEST_F(AuthTest, ABearerTokenDoesNotStandInForASignature) {
 // The router of the tests: a known route per method, answering with its name.
 http::Router TestRouter() {
   http::Router router;
-  router.Add("/approvals", {http::Verb::get}, [](http::Request, http::Responder respond) {
-    std::move(respond).Send(http::MakeText(http::Status::ok, "list"));
-  });
-  router.AddPrefix("/approvals/", {http::Verb::post}, [](http::Request, http::Responder respond) {
-    std::move(respond).Send(http::MakeText(http::Status::ok, "decide"));
-  });
+  router.Add("/approvals", {http::Verb::get},
+             [](const http::Request& /*request*/, http::Responder respond) {
+               std::move(respond).Send(http::MakeText(http::Status::ok, "list"));
+             });
+  router.AddPrefix("/approvals/", {http::Verb::post},
+                   [](const http::Request& /*request*/, http::Responder respond) {
+                     std::move(respond).Send(http::MakeText(http::Status::ok, "decide"));
+                   });
   return router;
 }
 

@@ -22,7 +22,6 @@ namespace {
 using ::ingestd::testing::IsOk;
 using ::ingestd::testing::StatusIs;
 using ::testing::HasSubstr;
-using ::testing::Not;
 
 constexpr std::string_view kAccessKey = "AKIDEXAMPLE";
 constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";

@@ -128,7 +128,7 @@ TEST_F(RouterTest, GuardSeesEveryRequestBeforeRouting) {
   EXPECT_THAT(seen, ::testing::ElementsAre("GET /healthz", "GET /nope", "DELETE /submit"));
 
   // Let through: routed as usual, 404 and 405 included.
-  const auto dispatch_ok = [&](Verb verb, std::string target) {
+  const auto dispatch_ok = [&](Verb verb, const std::string& target) {
     std::optional<Response> out;
     Request req{verb, target, 11};
     req.set(bhttp::field::authorization, "ok");
