@@ -6,6 +6,7 @@ check the C++ verifier against what a real AWS client signs, without needing Pyt
 
     python3 tests/admin/make_sigv4_vectors.py > /tmp/vectors.inc
     python3 tests/admin/make_sigv4_vectors.py --js   # one request from the JS SDK v3
+    python3 tests/admin/make_sigv4_vectors.py --cli  # one request from /usr/bin/aws
 
 Needs botocore (Debian: python3-botocore, or the one bundled with awscli). Every request is
 signed by botocore.auth.SigV4Auth with fixed credentials at a fixed time (botocore's clock is
@@ -15,10 +16,13 @@ canonical request, and the Authorization header botocore produced.
 With --js it instead captures one real SendTaskSuccess call of @aws-sdk/client-sfn (from
 tests/node/node_modules; `npm ci` there first) to endpoint http://127.0.0.1:PORT/sfn/ with the
 same credentials, as the SDK sends it on the wire (its own clock: the test sets its clock to
-the captured X-Amz-Date), printed as JSON.
+the captured X-Amz-Date), printed as JSON. With --cli the same for Debian's AWS CLI
+(`aws stepfunctions send-task-success --endpoint-url http://127.0.0.1:PORT/sfn`).
 """
 import datetime
+import http.server
 import json
+import threading
 import os
 import subprocess
 import sys
@@ -104,9 +108,41 @@ def capture_js():
     print(json.dumps(json.loads(out), indent=2))
 
 
+def capture_cli():
+    captured = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (the http.server API)
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
+            captured.append({"method": self.command, "target": self.path,
+                             "headers": [v for kv in self.headers.items() for v in kv],
+                             "body": body})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.0")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+               AWS_DEFAULT_REGION="us-east-1")
+    subprocess.run(["/usr/bin/aws", "stepfunctions", "send-task-success", "--endpoint-url",
+                    f"http://127.0.0.1:{server.server_address[1]}/sfn", "--task-token",
+                    "tok-cli", "--task-output", '{"approved":true}'],
+                   env=env, check=True, capture_output=True)
+    print(json.dumps(captured[0], indent=2))
+
+
 def main():
     if "--js" in sys.argv[1:]:
         capture_js()
+        return
+    if "--cli" in sys.argv[1:]:
+        capture_cli()
         return
     vectors = [
         # The AWS test suite's get-vanilla: GET / signed for service "service".

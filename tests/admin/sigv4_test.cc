@@ -295,6 +295,41 @@ TEST_F(SigV4Test, AcceptsARequestCapturedFromTheJsSdk) {
   EXPECT_THAT(Verifier().Verify(tampered), StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
+// A SendTaskSuccess call of Debian's AWS CLI (/usr/bin/aws 2.9.19, --endpoint-url .../sfn) as it
+// came off the wire, captured by `python3 tests/admin/make_sigv4_vectors.py --cli` at
+// 20261204T194233Z.
+TEST_F(SigV4Test, AcceptsARequestCapturedFromTheAwsCli) {
+  const SignedVector v{
+      .name = "aws_cli_send_task_success",
+      .service = "states",
+      .method = "POST",
+      .target = "/sfn",
+      .headers =
+          {
+              {"Host", "127.0.0.1:45627"},
+              {"Accept-Encoding", "identity"},
+              {"X-Amz-Target", "AWSStepFunctions.SendTaskSuccess"},
+              {"Content-Type", "application/x-amz-json-1.0"},
+              {"User-Agent",
+               "aws-cli/2.9.19 Python/3.11.2 Linux/6.18.44-fc-v1252 source/x86_64.debian.12 "
+               "prompt/off command/stepfunctions.send-task-success"},
+              {"X-Amz-Date", "20261204T194233Z"},
+              {"Authorization",
+               "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261204/us-east-1/states/aws4_request, "
+               "SignedHeaders=content-type;host;x-amz-date;x-amz-target, "
+               "Signature=1953429019ae8fc4068b85d99150368dd4c6126ede2cb1c6f65f49a076aaac18"},
+              {"Content-Length", "57"},
+          },
+      .body = "{\"taskToken\": \"tok-cli\", \"output\": \"{\\\"approved\\\":true}\"}",
+      .canonical_request = {},
+  };
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2026, 12, 4, 19, 42, 33), absl::UTCTimeZone()));
+  EXPECT_THAT(Verifier().Verify(MakeRequest(v)), IsOk());
+  http::Request tampered = MakeRequest(v);
+  tampered.body() = R"({"taskToken": "tok-cli", "output": "{\"approved\":false}"})";
+  EXPECT_THAT(Verifier().Verify(tampered), StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
 TEST_F(SigV4Test, GetVanillaMatchesTheAwsTestSuite) {
   // Constants of the AWS SigV4 test suite (get-vanilla), independent of botocore.
   const SignedVector& v = VectorNamed("get_vanilla");
