@@ -507,6 +507,15 @@ TEST_F(ApprovalRoutesTest, BadListQueriesAre400) {
   }
 }
 
+TEST_F(ApprovalRoutesTest, StoreTroubleIs503) {
+  StartPending("run-8", Item("hal@x.com"));
+  store_->Close();
+  http::Response decided = Call(http::Verb::post, "/approvals/run-8/approve");
+  EXPECT_EQ(decided.result(), http::Status::service_unavailable) << decided.body();
+  EXPECT_EQ(Body(decided).at("error").as_string(), "unavailable");
+  EXPECT_EQ(Call(http::Verb::get, "/approvals").result(), http::Status::service_unavailable);
+}
+
 TEST_F(ApprovalRoutesTest, RootRedirectsToTheApprovals) {
   http::Response browser =
       Call(http::Verb::get, "/", "", {{"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}});
