@@ -340,26 +340,30 @@ class DurableExecutions::Impl : public CallbackSink, public std::enable_shared_f
       out["cause"] = r.failure.cause;
     }
     out["status"] = status;
-    if (options_.on_finished) {
-      std::optional<absl::Time> start = TimeOf(body, "start");
-      options_.on_finished(r, start ? clock_->Now() - *start : absl::ZeroDuration());
-    }
+    std::optional<absl::Time> start = TimeOf(body, "start");
+    const absl::Duration took = start ? clock_->Now() - *start : absl::ZeroDuration();
     store::ExecutionRecord rec;
     rec.arn = arn;
     rec.status = status;
     rec.body = json::serialize(out);
-    options_.store->PutExecution(std::move(rec), expected,
-                                 [self = shared_from_this(), finished = std::move(finished)](
-                                     absl::StatusOr<store::ExecutionRecord> put) mutable {
-                                   if (!put.ok()) {
-                                     spdlog::warn("could not record the end of execution: {}",
-                                                  std::string(put.status().message()));
-                                     if (finished) std::move(finished)(StoreTrouble(put.status()));
-                                   } else if (finished) {
-                                     std::move(finished)(self->Describe(*put));
-                                   }
-                                   self->EndInflight();
-                                 });
+    options_.store->PutExecution(
+        std::move(rec), expected,
+        [self = shared_from_this(), r = std::move(r), took,
+         finished = std::move(finished)](absl::StatusOr<store::ExecutionRecord> put) mutable {
+          // Reported once the outcome is durable: a Describe after
+          // it sees the end.
+          if (put.ok() && self->options_.on_finished) {
+            self->options_.on_finished(r, took);
+          }
+          if (!put.ok()) {
+            spdlog::warn("could not record the end of execution: {}",
+                         std::string(put.status().message()));
+            if (finished) std::move(finished)(StoreTrouble(put.status()));
+          } else if (finished) {
+            std::move(finished)(self->Describe(*put));
+          }
+          self->EndInflight();
+        });
   }
 
   // ----- deadlines -----------------------------------------------------------------------
