@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/status/statusor.h"
+#include "admin/approvals_page.h"
 #include "admin/auth.h"
 #include "admin/routes.h"
 #include "cli/commands.h"
@@ -185,21 +186,12 @@ int Serve(const ServeFlags& flags) {
   };
   durable_options.on_pending = [&webhook, &admin_base_url](const workflow::PendingTask& task) {
     if (webhook == nullptr) return;
-    boost::json::object event;
+    // The approvals list's JSON for the task, plus the event name and the decision links.
+    boost::json::object event = admin::PendingTaskJson(task);
     event["event"] = "approval.pending";
-    event["id"] = task.id;
-    event["task_token"] = task.task_token;
-    event["execution"] = task.execution;
     event["state"] = task.state;
-    event["input"] = task.input;
-    event["created_at"] = common::FormatRfc3339(task.created_at);
-    if (task.expires_at) {
-      event["expires_at"] = common::FormatRfc3339(*task.expires_at);
-    } else {
-      event["expires_at"] = nullptr;
-    }
-    event["approve_url"] = fmt::format("{}/approvals/{}/approve", admin_base_url, task.id);
-    event["reject_url"] = fmt::format("{}/approvals/{}/reject", admin_base_url, task.id);
+    event["approve_url"] = admin_base_url + admin::DecisionPath(task.id, "approve");
+    event["reject_url"] = admin_base_url + admin::DecisionPath(task.id, "reject");
     webhook->Notify(boost::json::serialize(event));
   };
   durable_options.on_finished = [&metrics](const workflow::ExecutionResult& r,
