@@ -12,6 +12,7 @@
 #include "workflow/durable.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -36,15 +37,15 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr char kAwsTypeUrl[] = "type.ingestd/aws-error-type";
-constexpr char kWaiting[] = "WAITING";
-constexpr char kResuming[] = "RESUMING";
+constexpr std::string_view kAwsTypeUrl = "type.ingestd/aws-error-type";
+constexpr std::string_view kWaiting = "WAITING";
+constexpr std::string_view kResuming = "RESUMING";
 constexpr std::size_t kMaxNameLength = 80;
 constexpr std::size_t kTokenSecretHex = 32;
 
 std::string Sha256Hex(std::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
   std::string out;
   for (unsigned char b : digest) out += fmt::format("{:02x}", b);
   return out;
@@ -60,8 +61,10 @@ bool ValidName(std::string_view name) {
 
 // A random version-4 UUID: the name of an execution started without one.
 std::string NewExecutionName() {
-  unsigned char b[16];
-  if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("no randomness");
+  std::array<unsigned char, 16> b{};
+  if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) {
+    throw std::runtime_error("no randomness");
+  }
   b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
   std::string s;
@@ -104,13 +107,13 @@ absl::Status StoreTrouble(const absl::Status& s) {
 }  // namespace
 
 std::string AwsErrorType(const absl::Status& status) {
-  auto p = status.GetPayload(kAwsTypeUrl);
+  auto p = status.GetPayload(std::string(kAwsTypeUrl));
   return p ? std::string(*p) : std::string();
 }
 
 absl::Status AwsError(absl::StatusCode code, std::string_view aws_type, std::string_view message) {
   absl::Status s(code, std::string(message));
-  s.SetPayload(kAwsTypeUrl, absl::Cord(std::string(aws_type)));
+  s.SetPayload(std::string(kAwsTypeUrl), absl::Cord(std::string(aws_type)));
   return s;
 }
 
@@ -212,7 +215,7 @@ class DurableExecutions::Impl : public CallbackSink, public std::enable_shared_f
     body["snapshot"] = std::move(s.snapshot);
     store::ExecutionRecord record;
     record.arn = s.execution;
-    record.status = kWaiting;
+    record.status = std::string(kWaiting);
     record.body = json::serialize(body);
     options_.store->PutExecution(
         std::move(record), expected,
@@ -234,14 +237,14 @@ class DurableExecutions::Impl : public CallbackSink, public std::enable_shared_f
   // Claims the wait of execution `arn` (matching `token` unless empty) with `decision`, then
   // resumes it. `claimed` runs once the claim is durable (or failed); `finished` (optional)
   // once the resumed execution reached its next durable point.
-  void DecideOn(std::string arn, std::string token, Decision decision, Origin origin,
+  void DecideOn(const std::string& arn, std::string token, Decision decision, Origin origin,
                 StatusCallback claimed, DescribeCallback finished) {
     options_.store->GetExecution(
         arn,
         [self = shared_from_this(), arn, token = std::move(token), decision = std::move(decision),
          origin, claimed = std::move(claimed), finished = std::move(finished)](
             absl::StatusOr<std::optional<store::ExecutionRecord>> got) mutable {
-          auto refuse = [&](absl::Status s) {
+          auto refuse = [&](const absl::Status& s) {
             std::move(claimed)(s);
             if (finished) std::move(finished)(s);
           };
@@ -268,7 +271,7 @@ class DurableExecutions::Impl : public CallbackSink, public std::enable_shared_f
           body["decision"] = decision.ToJson();
           body["decided_at"] = TimeJson(self->clock_->Now());
           const std::int64_t version = rec.version;
-          rec.status = kResuming;
+          rec.status = std::string(kResuming);
           rec.body = json::serialize(body);
           self->options_.store->PutExecution(
               std::move(rec), version,
@@ -293,28 +296,28 @@ class DurableExecutions::Impl : public CallbackSink, public std::enable_shared_f
   }
 
   // Continues a claimed execution in memory until its next durable point.
-  void RunResume(std::string arn, std::int64_t version, const json::object& body, TaskResult result,
-                 DescribeCallback finished) {
+  void RunResume(const std::string& arn, std::int64_t version, const json::object& body,
+                 TaskResult result, DescribeCallback finished) {
     absl::StatusOr<std::shared_ptr<const Workflow>> wf = WorkflowFor(body);
     BeginInflight();
     if (!wf.ok()) {
       ExecutionResult r;
       r.failure = {std::string(kErrorRuntime), std::string(wf.status().message())};
-      return Finished(std::move(arn), version, body, std::move(r), std::move(finished));
+      return Finished(arn, version, body, std::move(r), std::move(finished));
     }
     SetVersion(arn, version);
     const json::value* snapshot = body.if_contains("snapshot");
     Resume(*std::move(wf), snapshot ? *snapshot : json::value(), std::move(result), Defaults(),
            [self = shared_from_this(), arn, version, body,
             finished = std::move(finished)](ExecutionResult r) mutable {
-             self->Finished(std::move(arn), version, body, std::move(r), std::move(finished));
+             self->Finished(arn, version, body, std::move(r), std::move(finished));
            });
   }
 
   // The resumed (or recorded) execution reached a durable point: waiting again (Suspend wrote
   // the record), or ended (write the outcome).
-  void Finished(std::string arn, std::int64_t version, const json::object& body, ExecutionResult r,
-                DescribeCallback finished) {
+  void Finished(const std::string& arn, std::int64_t version, const json::object& body,
+                ExecutionResult r, DescribeCallback finished) {
     if (r.waiting) {
       Describe(arn, std::move(finished));
       EndInflight();
@@ -427,7 +430,7 @@ class DurableExecutions::Impl : public CallbackSink, public std::enable_shared_f
             return;
           }
           self->DecideOn(
-              arn, token, *std::move(d), Origin::kTimer, [](absl::Status) {}, nullptr);
+              arn, token, *std::move(d), Origin::kTimer, [](const absl::Status&) {}, nullptr);
         });
   }
 
@@ -438,7 +441,7 @@ class DurableExecutions::Impl : public CallbackSink, public std::enable_shared_f
     r.failure = {std::string(kErrorTimeout),
                  "The execution did not finish within the state machine's TimeoutSeconds"};
     BeginInflight();
-    rec.status = kResuming;
+    rec.status = std::string(kResuming);
     rec.body = json::serialize(body);
     options_.store->PutExecution(
         std::move(rec), version,
@@ -449,7 +452,7 @@ class DurableExecutions::Impl : public CallbackSink, public std::enable_shared_f
   }
 
   // ----- heartbeat -----------------------------------------------------------------------
-  void Heartbeat(std::string token, StatusCallback done) {
+  void Heartbeat(const std::string& token, StatusCallback done) {
     absl::StatusOr<std::string> name = NameOfToken(token);
     if (!name.ok()) return std::move(done)(name.status());
     std::string arn = ExecutionArn(*name);
@@ -491,7 +494,7 @@ class DurableExecutions::Impl : public CallbackSink, public std::enable_shared_f
   }
 
   // ----- reading -------------------------------------------------------------------------
-  ExecutionDescription Describe(const store::ExecutionRecord& rec) const {
+  static ExecutionDescription Describe(const store::ExecutionRecord& rec) {
     ExecutionDescription d;
     json::value parsed = json::parse(rec.body);
     const json::object& body = parsed.as_object();
@@ -511,8 +514,8 @@ class DurableExecutions::Impl : public CallbackSink, public std::enable_shared_f
   void Describe(std::string arn, DescribeCallback done) {
     if (!done) return;
     options_.store->GetExecution(
-        arn, [self = shared_from_this(), done = std::move(done)](
-                 absl::StatusOr<std::optional<store::ExecutionRecord>> got) mutable {
+        std::move(arn), [self = shared_from_this(), done = std::move(done)](
+                            absl::StatusOr<std::optional<store::ExecutionRecord>> got) mutable {
           if (!got.ok()) return std::move(done)(StoreTrouble(got.status()));
           if (!got->has_value()) {
             return std::move(done)(AwsError(absl::StatusCode::kNotFound, "ExecutionDoesNotExist",
@@ -522,7 +525,7 @@ class DurableExecutions::Impl : public CallbackSink, public std::enable_shared_f
         });
   }
 
-  PendingTask Pending(const std::string& arn, const json::object& body) const {
+  static PendingTask Pending(const std::string& arn, const json::object& body) {
     PendingTask t;
     t.id = StringOf(body, "name");
     t.task_token = StringOf(body, "token");
@@ -547,16 +550,17 @@ class DurableExecutions::Impl : public CallbackSink, public std::enable_shared_f
 
   // ----- recovery ------------------------------------------------------------------------
   absl::Status Recover() {
-    for (const char* status : {kWaiting, kResuming}) {
+    for (std::string_view status : {kWaiting, kResuming}) {
       std::string cursor;
       while (true) {
         absl::Notification n;
         absl::StatusOr<store::ExecutionPage> page;
-        options_.store->ScanExecutions({.status = status, .limit = 1000, .cursor = cursor},
-                                       [&](absl::StatusOr<store::ExecutionPage> p) {
-                                         page = std::move(p);
-                                         n.Notify();
-                                       });
+        options_.store->ScanExecutions(
+            {.status = std::string(status), .limit = 1000, .cursor = cursor},
+            [&](absl::StatusOr<store::ExecutionPage> p) {
+              page = std::move(p);
+              n.Notify();
+            });
         n.WaitForNotification();
         if (!page.ok()) return page.status();
         for (store::ExecutionRecord& rec : page->records) {
@@ -712,12 +716,12 @@ void DurableExecutions::Start(json::value input, std::string name, bool record,
               ExecutionResult copy = r;
               out.result = std::move(r);
               impl->BeginInflight();
-              impl->Finished(
-                  arn, 0, body, std::move(copy),
-                  [out = std::move(out), reply](absl::StatusOr<ExecutionDescription> d) mutable {
-                    if (!d.ok()) return std::move(*reply)(d.status());
-                    std::move (*reply)(std::move(out));
-                  });
+              impl->Finished(arn, 0, body, std::move(copy),
+                             [out = std::move(out),
+                              reply](const absl::StatusOr<ExecutionDescription>& d) mutable {
+                               if (!d.ok()) return std::move(*reply)(d.status());
+                               std::move (*reply)(std::move(out));
+                             });
             });
   };
   if (!record) return run();
@@ -751,11 +755,11 @@ void DurableExecutions::SendTaskFailure(std::string token, std::string error, st
                   Impl::Origin::kToken, std::move(done), nullptr);
 }
 
-void DurableExecutions::SendTaskHeartbeat(std::string token, StatusCallback done) {
-  impl_->Heartbeat(std::move(token), std::move(done));
+void DurableExecutions::SendTaskHeartbeat(const std::string& token, StatusCallback done) {
+  impl_->Heartbeat(token, std::move(done));
 }
 
-void DurableExecutions::Decide(std::string id, bool approve, std::string comment,
+void DurableExecutions::Decide(const std::string& id, bool approve, const std::string& comment,
                                DescribeCallback done) {
   if (!ValidName(id)) {
     return std::move(done)(
@@ -772,7 +776,7 @@ void DurableExecutions::Decide(std::string id, bool approve, std::string comment
                                  comment.empty() ? "rejected by an administrator" : comment);
   }
   impl_->DecideOn(
-      impl_->ExecutionArn(id), "", std::move(d), Impl::Origin::kAdmin, [](absl::Status) {},
+      impl_->ExecutionArn(id), "", std::move(d), Impl::Origin::kAdmin, [](const absl::Status&) {},
       std::move(done));
 }
 
@@ -824,7 +828,7 @@ void DurableExecutions::List(ListExecutionsRequest request, ListCallback done) {
 void DurableExecutions::ListPending(std::size_t limit, std::string next_token,
                                     PendingCallback done) {
   impl_->options_.store->ScanExecutions(
-      {.status = kWaiting, .limit = limit, .cursor = std::move(next_token)},
+      {.status = std::string(kWaiting), .limit = limit, .cursor = std::move(next_token)},
       [impl = impl_, done = std::move(done)](absl::StatusOr<store::ExecutionPage> page) mutable {
         if (!page.ok()) {
           return std::move(done)(page.status().code() == absl::StatusCode::kInvalidArgument

@@ -149,14 +149,15 @@ class DurableExecutions {
   void SendTaskSuccess(std::string token, boost::json::value output, StatusCallback done);
   void SendTaskFailure(std::string token, std::string error, std::string cause,
                        StatusCallback done);
-  void SendTaskHeartbeat(std::string token, StatusCallback done);
+  void SendTaskHeartbeat(const std::string& token, StatusCallback done);
 
   // The admin's decision on the pending task of execution `id` (PendingTask::id): approve
   // sends {"approved":true,...} as the task's output, reject the error "Approval.Rejected".
   // `done` runs once the execution has moved on to its next durable point (ended, or waiting
   // again) with its description. NOT_FOUND: no such execution; FAILED_PRECONDITION: it is not
   // waiting (already decided, timed out).
-  void Decide(std::string id, bool approve, std::string comment, DescribeCallback done);
+  void Decide(const std::string& id, bool approve, const std::string& comment,
+              DescribeCallback done);
 
   void Describe(std::string arn, DescribeCallback done);
   void List(ListExecutionsRequest request, ListCallback done);
