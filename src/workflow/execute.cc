@@ -2,6 +2,7 @@
 // each Map iteration). A Frame steps through states in a loop on the calling thread; an
 // asynchronous step (Task, Parallel, Map, Wait, Retry) parks it, and the completion resumes
 // the loop on the completing thread.
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -44,8 +45,8 @@ std::string RandomName() {
 // An unguessable task token: "<execution name>.<128 random bits in hex>". The name lets the
 // durable executions find the record without a secondary index.
 std::string NewTaskToken(std::string_view execution_name) {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+  std::array<unsigned char, 16> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
     thread_local std::mt19937_64 rng{std::random_device{}()};
     for (unsigned char& b : bytes) b = static_cast<unsigned char>(rng());
   }
@@ -688,7 +689,7 @@ class Frame : public std::enable_shared_from_this<Frame> {
     susp.snapshot = std::move(snap);
     std::string arn = susp.execution;
     shared_->options.callbacks->Suspend(
-        std::move(susp), [self = shared_from_this(), token, arn](absl::Status persisted) {
+        std::move(susp), [self = shared_from_this(), token, arn](const absl::Status& persisted) {
           if (!persisted.ok()) {
             self->Complete(token, TaskResult::Error("Store.Unavailable",
                                                     fmt::format("could not persist the wait: {}",
