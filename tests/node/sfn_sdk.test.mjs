@@ -113,6 +113,8 @@ test('typed errors: TaskTimedOut for a decided token, InvalidToken for garbage',
       return true;
     });
   }
+  // SendTaskSuccess answers once the decision is taken; the execution then runs on.
+  assert.equal((await finished(p.arn)).status, 'SUCCEEDED');
   assert.equal((await srv.listed(p.email)).length, 1, 'stored exactly once');
 
   for (const token of ['garbage', 'x'.repeat(2000), '{}', '%%%']) {
