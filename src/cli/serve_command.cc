@@ -184,6 +184,8 @@ int Serve(const ServeFlags& flags) {
       .region = flags.region,
       .account = flags.account,
   };
+  durable_options.start_defaults["approval_timeout_seconds"] =
+      absl::ToInt64Seconds(*approval_timeout);
   durable_options.on_pending = [&webhook, &admin_base_url](const workflow::PendingTask& task) {
     if (webhook == nullptr) return;
     // The approvals list's JSON for the task, plus the event name and the decision links.

@@ -689,6 +689,11 @@ void DurableExecutions::Start(json::value input, std::string name, bool record,
     return std::move(done)(AwsError(absl::StatusCode::kInvalidArgument, "InvalidName",
                                     "Invalid Name: use 1-80 letters, digits, '-' or '_'"));
   }
+  if (json::object* o = input.if_object()) {
+    for (const auto& kv : impl_->options_.start_defaults) {
+      if (!o->contains(kv.key())) (*o)[kv.key()] = kv.value();
+    }
+  }
   std::shared_ptr<Impl> impl = impl_;
   auto reply = std::make_shared<StartCallback>(std::move(done));
   auto run = [impl, input = std::move(input), name, record, reply]() mutable {

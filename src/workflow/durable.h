@@ -37,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include "absl/functional/any_invocable.h"
@@ -115,6 +116,9 @@ struct DurableOptions {
   std::string region = "local";
   std::string account = "000000000000";
   std::string state_machine_name = "ingestd";
+  // Members added to a Start input object that lacks them, so that executions started through
+  // the API see what the ingest endpoint adds (serve: {"approval_timeout_seconds": N}).
+  boost::json::object start_defaults;
   const common::Clock* clock = nullptr;  // null: the real clock
   Scheduler* scheduler = nullptr;        // null: DefaultScheduler()
   // Called (on a store thread, must not block) once a task's wait is durable: the webhook.

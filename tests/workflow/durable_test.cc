@@ -78,7 +78,7 @@ class DurableTest : public ::testing::Test {
     store_->Close();
   }
 
-  void Open(std::string definition) {
+  void Open(std::string definition, json::object start_defaults = {}) {
     if (executions_) executions_->Close();
     executions_.reset();
     auto wf = CompileText(definition, registry_);
@@ -87,6 +87,7 @@ class DurableTest : public ::testing::Test {
                                                                .workflow = *wf,
                                                                .definition_text = definition,
                                                                .registry = &registry_,
+                                                               .start_defaults = start_defaults,
                                                                .clock = &clock_,
                                                                .scheduler = &scheduler_}));
   }
@@ -439,6 +440,20 @@ TEST_F(DurableTest, DefaultWorkflowAsksForApprovalOnlyWhenExactlyOneIsInvalid) {
   s = Start(MakeIngestInput({"Cy", "bad", "1"}));
   EXPECT_FALSE(s.result.waiting);
   EXPECT_EQ(s.result.failure.error, "ValidationFailed");
+}
+
+TEST_F(DurableTest, StartAddsTheDefaultsTheIngestEndpointWouldAdd) {
+  Open(std::string(DefaultIngestWorkflowText()),
+       json::parse(R"({"approval_timeout_seconds": 60})").as_object());
+  StartResult s = Start(json::parse(R"({"user_name":"W","email":"w@example.com","pincode":"12"})"));
+  ASSERT_TRUE(s.result.waiting) << s.result.failure.error << ": " << s.result.failure.cause;
+  EXPECT_EQ(Pending().at(0).expires_at, clock_.Now() + absl::Seconds(60));
+  // A given value wins over the default.
+  s = Start(json::parse(
+      R"({"user_name":"V","email":"v@example.com","pincode":"1","approval_timeout_seconds":5})"));
+  ASSERT_TRUE(s.result.waiting);
+  AdvanceAndRunTimers(absl::Seconds(5));
+  EXPECT_EQ(Settled(s.arn).error, "States.Timeout");
 }
 
 TEST(CallbackCompileTest, RefusesWhatCannotWork) {
