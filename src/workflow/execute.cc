@@ -66,11 +66,38 @@ struct Shared {
   ExecutionOptions options;
   const common::Clock* clock = nullptr;
   Scheduler* scheduler = nullptr;
-  json::object context_base;  // Execution + StateMachine; only when the workflow reads $$
+  json::object context_base;  // Execution + StateMachine; see EnsureIdentity
   std::atomic<std::int64_t> transitions{0};
   absl::Time start_time;
   std::optional<absl::Time> execution_deadline;  // the state machine's TimeoutSeconds
-  json::value execution_input;                   // kept only when callbacks are possible
+  json::value execution_input;                   // kept only when $$ or callbacks may need it
+
+  // The execution's name, id and context object are made the first time a state reads $$ or
+  // waits for a callback: most executions never do, and pay nothing for them.
+  void EnsureIdentity() {
+    std::call_once(identity_once, [this] {
+      if (identity_ready) return;
+      if (options.name.empty()) options.name = RandomName();
+      if (options.id.empty()) {
+        options.id = fmt::format("arn:aws:states:{}:{}:execution:{}:{}", options.region,
+                                 options.account, options.state_machine_name, options.name);
+      }
+      json::object exec;
+      exec["Id"] = options.id;
+      exec["Input"] = execution_input;
+      exec["Name"] = options.name;
+      exec["RoleArn"] = fmt::format("arn:aws:iam::{}:role/ingestd", options.account);
+      exec["StartTime"] = common::FormatRfc3339(start_time);
+      json::object sm;
+      sm["Id"] = fmt::format("arn:aws:states:{}:{}:stateMachine:{}", options.region,
+                             options.account, options.state_machine_name);
+      sm["Name"] = options.state_machine_name;
+      context_base["Execution"] = std::move(exec);
+      context_base["StateMachine"] = std::move(sm);
+    });
+  }
+  std::once_flag identity_once;
+  bool identity_ready = false;  // restored from a snapshot
 };
 
 // Where one running state machine is: plain data (durable executions will persist it).
@@ -220,6 +247,7 @@ class Frame : public std::enable_shared_from_this<Frame> {
   // The context object for the current state (only built when the state reads $$).
   const json::value* Context(const State& s) {
     if (!s.uses_context) return nullptr;
+    shared_->EnsureIdentity();
     json::object ctx = shared_->context_base;
     json::object st;
     st["EnteredTime"] = common::FormatRfc3339(pos_.entered);
@@ -430,7 +458,10 @@ class Frame : public std::enable_shared_from_this<Frame> {
   StepResult Step() {
     const State& s = Current();
     // Every attempt of a callback task gets a fresh token (a retried one invalidates the old).
-    if (s.wait_for_task_token) task_token_ = NewTaskToken(shared_->options.name);
+    if (s.wait_for_task_token) {
+      shared_->EnsureIdentity();
+      task_token_ = NewTaskToken(shared_->options.name);
+    }
     const json::value* ctx = Context(s);
     Failure f;
     json::value* eff = nullptr;
@@ -901,35 +932,13 @@ std::shared_ptr<Shared> MakeShared(std::shared_ptr<const Workflow> workflow,
     if (const json::value* in = snapshot->if_contains("execution_input")) {
       shared->execution_input = *in;
     }
+    shared->identity_ready = true;
   } else {
     shared->start_time = shared->clock->Now();
     if (machine.timeout_seconds) {
       shared->execution_deadline = shared->start_time + absl::Seconds(*machine.timeout_seconds);
     }
-    if (workflow->uses_context() || options.callbacks != nullptr) {
-      // Only the context object and durable executions show the name and id: don't make them
-      // up when nobody reads them.
-      if (options.name.empty()) options.name = RandomName();
-      if (options.id.empty()) {
-        options.id = fmt::format("arn:aws:states:{}:{}:execution:{}:{}", options.region,
-                                 options.account, options.state_machine_name, options.name);
-      }
-    }
-    if (options.callbacks != nullptr) shared->execution_input = input;
-    if (workflow->uses_context()) {
-      json::object exec;
-      exec["Id"] = options.id;
-      exec["Input"] = input;
-      exec["Name"] = options.name;
-      exec["RoleArn"] = fmt::format("arn:aws:iam::{}:role/ingestd", options.account);
-      exec["StartTime"] = common::FormatRfc3339(shared->start_time);
-      json::object sm;
-      sm["Id"] = fmt::format("arn:aws:states:{}:{}:stateMachine:{}", options.region,
-                             options.account, options.state_machine_name);
-      sm["Name"] = options.state_machine_name;
-      shared->context_base["Execution"] = std::move(exec);
-      shared->context_base["StateMachine"] = std::move(sm);
-    }
+    if (workflow->uses_context()) shared->execution_input = input;
   }
   shared->workflow = std::move(workflow);
   shared->options = std::move(options);
