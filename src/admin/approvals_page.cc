@@ -7,8 +7,8 @@
 #include <boost/json/value.hpp>
 #include <fmt/format.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
+#include "common/crypto.h"
 #include "common/time_format.h"
 #include "ingest/html.h"
 
@@ -253,8 +253,7 @@ std::string RenderDecisionErrorPage(std::string_view title, std::string_view mes
 
 const std::string& ApprovalsPageCsp() {
   static const std::string* const kCsp = [] {
-    std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-    SHA256(reinterpret_cast<const unsigned char*>(kStyle.data()), kStyle.size(), digest.data());
+    const common::Sha256Digest digest = common::Sha256(kStyle);
     return new std::string(fmt::format(
         "default-src 'none'; style-src 'sha256-{}'; img-src 'none'; form-action 'self'; "
         "base-uri 'none'; frame-ancestors 'none'",

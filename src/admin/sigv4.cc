@@ -9,12 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
-
 #include "absl/time/civil_time.h"
+#include "common/crypto.h"
 #include "fmt/format.h"
 
 namespace ingestd::admin {
@@ -27,7 +23,6 @@ constexpr std::size_t kMaxAccessKeyIdSize = 128;
 constexpr std::size_t kMaxScopePartSize = 64;
 constexpr std::string_view kTerminator = "aws4_request";
 constexpr std::string_view kWhitespace = " \t\r\n\f\v";
-constexpr std::string_view kLowerHexDigits = "0123456789abcdef";
 constexpr std::string_view kUpperHexDigits = "0123456789ABCDEF";       // percent escapes
 constexpr std::string_view kHttpDateFormat = "%a, %d %b %Y %H:%M:%S";  // then the zone
 
@@ -68,24 +63,8 @@ absl::Status Malformed(std::string_view what) {
       fmt::format("malformed AWS4-HMAC-SHA256 Authorization header: {}", what));
 }
 
-std::string Hex(const unsigned char* data, std::size_t size) {
-  std::string out(size * 2, '\0');
-  for (std::size_t i = 0; i < size; ++i) {
-    out[2 * i] = kLowerHexDigits[data[i] >> 4];
-    out[2 * i + 1] = kLowerHexDigits[data[i] & 0xf];
-  }
-  return out;
-}
-
-using Digest = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
-
-Digest HmacSha256(std::string_view key, std::string_view data) {
-  Digest out{};
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &size);
-  return out;
-}
+using Digest = common::Sha256Digest;
+using common::HmacSha256;
 
 std::string_view AsView(const Digest& d) {
   return {reinterpret_cast<const char*>(d.data()), d.size()};
@@ -412,23 +391,7 @@ std::string SigV4Signature(std::string_view secret_access_key, std::string_view 
   const Digest k_service = HmacSha256(AsView(k_region), service);
   const Digest k_signing = HmacSha256(AsView(k_service), kTerminator);
   const Digest signature = HmacSha256(AsView(k_signing), string_to_sign);
-  return Hex(signature.data(), signature.size());
-}
-
-std::string Sha256Hex(std::string_view data) {
-  Digest out{};
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
-  return Hex(out.data(), out.size());
-}
-
-std::string HmacSha256Hex(std::string_view key, std::string_view data) {
-  const Digest out = HmacSha256(key, data);
-  return Hex(out.data(), out.size());
-}
-
-bool ConstantTimeEqual(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  return common::HexLower(signature);
 }
 
 SigV4Verifier::SigV4Verifier(SigV4Options options) : options_(std::move(options)) {}

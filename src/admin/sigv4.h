@@ -37,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/crypto.h"
 #include "http/handler.h"
 
 namespace ingestd::admin {
@@ -89,14 +90,10 @@ std::string SigV4Signature(std::string_view secret_access_key, std::string_view 
                            std::string_view region, std::string_view service,
                            std::string_view string_to_sign);
 
-// Hex SHA-256 (lowercase) of `data`.
-std::string Sha256Hex(std::string_view data);
-
-// Hex HMAC-SHA256 (lowercase) of `data` keyed by `key`.
-std::string HmacSha256Hex(std::string_view key, std::string_view data);
-
-// Compares without leaking where `a` and `b` differ (their lengths may leak).
-bool ConstantTimeEqual(std::string_view a, std::string_view b);
+// The hashing helpers SigV4 is built on (common/crypto.h), also used by the tests.
+using common::ConstantTimeEqual;
+using common::HmacSha256Hex;
+using common::Sha256Hex;
 
 // Configuration of a SigV4Verifier.
 //

@@ -30,9 +30,6 @@
 #include <boost/json/value.hpp>
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <spdlog/spdlog.h>
 
 #include "absl/base/thread_annotations.h"
@@ -41,6 +38,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/synchronization/mutex.h"
+#include "common/crypto.h"
 
 #ifndef INGESTD_VERSION
 #define INGESTD_VERSION "dev"
@@ -161,41 +159,8 @@ std::string EventName(std::string_view body) {
   return safe ? result : "unknown";
 }
 
-std::string NewDeliveryId(std::mt19937_64& rng) {
-  // A random (version 4) UUID.
-  std::uint64_t hi = rng();
-  std::uint64_t lo = rng();
-  hi = (hi & ~std::uint64_t{0xF000}) | std::uint64_t{0x4000};
-  lo = (lo & ~(std::uint64_t{0xC} << 60)) | (std::uint64_t{0x8} << 60);
-  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xFFFF,
-                     hi & 0xFFFF, lo >> 48, lo & 0xFFFFFFFFFFFF);
-}
-
 std::chrono::nanoseconds ToChrono(absl::Duration d) {
   return absl::ToChronoNanoseconds(std::max(d, absl::ZeroDuration()));
-}
-
-std::optional<std::array<unsigned char, kSha256Size>> Hmac(std::string_view secret,
-                                                           std::string_view body) {
-  std::array<unsigned char, kSha256Size> mac{};
-  unsigned int length = 0;
-  // OpenSSL refuses a null key even with length 0.
-  static constexpr unsigned char kEmpty = 0;
-  const void* key = secret.empty() ? static_cast<const void*>(&kEmpty) : secret.data();
-  const auto* data = reinterpret_cast<const unsigned char*>(body.data());
-  if (HMAC(EVP_sha256(), key, static_cast<int>(secret.size()), body.empty() ? &kEmpty : data,
-           body.size(), mac.data(), &length) == nullptr ||
-      length != kSha256Size) {
-    return std::nullopt;
-  }
-  return mac;
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 struct Event {
@@ -225,8 +190,7 @@ class WebhookNotifier::Impl {
       : options_(std::move(options)),
         target_(std::move(target)),
         clock_(options_.clock != nullptr ? *options_.clock : common::Clock::Real()),
-        jitter_rng_(std::random_device{}()),
-        id_rng_(std::random_device{}()) {}
+        jitter_rng_(std::random_device{}()) {}
 
   ~Impl() {
     try {
@@ -254,7 +218,7 @@ class WebhookNotifier::Impl {
     std::string drop_reason;
     {
       absl::MutexLock lock(&mu_);
-      Event event{.seq = next_seq_++, .id = NewDeliveryId(id_rng_), .body = std::move(body)};
+      Event event{.seq = next_seq_++, .id = common::RandomUuid(), .body = std::move(body)};
       if (closing_) {
         dropped = std::move(event);
         drop_reason = "dropped: the notifier is closed";
@@ -573,7 +537,6 @@ class WebhookNotifier::Impl {
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   SteadyTime close_deadline_ ABSL_GUARDED_BY(mu_);
   std::uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 0;
-  std::mt19937_64 id_rng_ ABSL_GUARDED_BY(mu_);
 
   absl::Mutex close_mu_;
   bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
@@ -597,11 +560,7 @@ void WebhookNotifier::Notify(std::string event_json) { impl_->Notify(std::move(e
 void WebhookNotifier::Close(absl::Duration grace) { impl_->Close(grace); }
 
 std::string SignBody(std::string_view secret, std::string_view body) {
-  std::optional<std::array<unsigned char, kSha256Size>> mac = Hmac(secret, body);
-  if (!mac) return std::string(kSignaturePrefix);  // never verifies
-  std::string header(kSignaturePrefix);
-  for (unsigned char byte : *mac) header += fmt::format("{:02x}", byte);
-  return header;
+  return std::string(kSignaturePrefix) + common::HmacSha256Hex(secret, body);
 }
 
 bool VerifySignature(std::string_view secret, std::string_view body, std::string_view header) {
@@ -609,15 +568,9 @@ bool VerifySignature(std::string_view secret, std::string_view body, std::string
       header.substr(0, kSignaturePrefix.size()) != kSignaturePrefix) {
     return false;
   }
-  std::array<unsigned char, kSha256Size> given{};
-  for (std::size_t i = 0; i < kSha256Size; ++i) {
-    const int high = HexDigit(header[kSignaturePrefix.size() + 2 * i]);
-    const int low = HexDigit(header[kSignaturePrefix.size() + 2 * i + 1]);
-    if (high < 0 || low < 0) return false;
-    given[i] = static_cast<unsigned char>(high * 16 + low);
-  }
-  std::optional<std::array<unsigned char, kSha256Size>> expected = Hmac(secret, body);
-  return expected && CRYPTO_memcmp(given.data(), expected->data(), kSha256Size) == 0;
+  std::string given(header.substr(kSignaturePrefix.size()));
+  for (char& c : given) c = absl::ascii_tolower(static_cast<unsigned char>(c));
+  return common::ConstantTimeEqual(given, common::HmacSha256Hex(secret, body));
 }
 
 }  // namespace ingestd::notify

@@ -18,16 +18,14 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
-#include <stdexcept>
 #include <utility>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include "absl/strings/cord.h"
 #include "absl/synchronization/notification.h"
+#include "common/crypto.h"
 #include "common/log.h"
 #include "common/time_format.h"
 #include "store/store.h"
@@ -43,36 +41,12 @@ constexpr std::string_view kResuming = "RESUMING";
 constexpr std::size_t kMaxNameLength = 80;
 constexpr std::size_t kTokenSecretHex = 32;
 
-std::string Sha256Hex(std::string_view text) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
-  std::string out;
-  for (unsigned char b : digest) out += fmt::format("{:02x}", b);
-  return out;
-}
-
 bool ValidName(std::string_view name) {
   if (name.empty() || name.size() > kMaxNameLength) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '_';
   });
-}
-
-// A random version-4 UUID: the name of an execution started without one.
-std::string NewExecutionName() {
-  std::array<unsigned char, 16> b{};
-  if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) {
-    throw std::runtime_error("no randomness");
-  }
-  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
-  std::string s;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
-    s += fmt::format("{:02x}", b[i]);
-  }
-  return s;
 }
 
 json::value TimeJson(absl::Time t) { return absl::ToUnixMicros(t); }
@@ -148,7 +122,7 @@ class DurableExecutions::Impl : public CallbackSink, public std::enable_shared_f
   explicit Impl(DurableOptions options) : options_(std::move(options)) {
     clock_ = options_.clock ? options_.clock : &common::Clock::Real();
     scheduler_ = options_.scheduler ? options_.scheduler : &DefaultScheduler();
-    current_hash_ = Sha256Hex(options_.definition_text);
+    current_hash_ = common::Sha256Hex(options_.definition_text);
     compiled_[current_hash_] = options_.workflow;
   }
 
@@ -684,7 +658,7 @@ std::string DurableExecutions::StateMachineArn() const { return impl_->StateMach
 void DurableExecutions::Start(json::value input, std::string name, bool record,
                               StartCallback done) {
   if (name.empty()) {
-    name = NewExecutionName();
+    name = common::RandomUuid();
   } else if (!ValidName(name)) {
     return std::move(done)(AwsError(absl::StatusCode::kInvalidArgument, "InvalidName",
                                     "Invalid Name: use 1-80 letters, digits, '-' or '_'"));

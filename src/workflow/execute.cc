@@ -16,10 +16,10 @@
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
-#include <openssl/rand.h>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "common/crypto.h"
 #include "common/time_format.h"
 #include "workflow/internal/choice.h"
 #include "workflow/internal/model.h"
@@ -35,25 +35,10 @@ using internal::Template;
 
 namespace {
 
-std::string RandomName() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uint64_t hi = rng(), lo = rng();
-  return fmt::format("{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xFFFF,
-                     hi & 0xFFF, (lo >> 48 & 0x3FFF) | 0x8000, lo & 0xFFFFFFFFFFFFULL);
-}
-
 // An unguessable task token: "<execution name>.<128 random bits in hex>". The name lets the
 // durable executions find the record without a secondary index.
 std::string NewTaskToken(std::string_view execution_name) {
-  std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    for (unsigned char& b : bytes) b = static_cast<unsigned char>(rng());
-  }
-  std::string token(execution_name);
-  token += '.';
-  for (unsigned char b : bytes) token += fmt::format("{:02x}", b);
-  return token;
+  return fmt::format("{}.{}", execution_name, common::RandomHex(16));
 }
 
 json::value TimeValue(absl::Time t) { return absl::ToUnixMicros(t); }
@@ -77,7 +62,7 @@ struct Shared {
   void EnsureIdentity() {
     std::call_once(identity_once, [this] {
       if (identity_ready) return;
-      if (options.name.empty()) options.name = RandomName();
+      if (options.name.empty()) options.name = common::RandomUuid();
       if (options.id.empty()) {
         options.id = fmt::format("arn:aws:states:{}:{}:execution:{}:{}", options.region,
                                  options.account, options.state_machine_name, options.name);

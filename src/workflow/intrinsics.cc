@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "absl/strings/escaping.h"
+#include "common/crypto.h"
 
 namespace ingestd::workflow {
 namespace json = boost::json;
@@ -259,14 +260,6 @@ bool Hash(const std::string& data, std::string_view algorithm, json::value& out,
   for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
   out = json::string(hex);
   return true;
-}
-
-std::string Uuid4() {
-  std::uint64_t hi = Rng()(), lo = Rng()();
-  hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
-  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
-  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xFFFF,
-                     hi & 0xFFFF, lo >> 48, lo & 0xFFFFFFFFFFFFULL);
 }
 
 }  // namespace
@@ -524,7 +517,7 @@ bool Intrinsic::Evaluate(const json::value& input, const json::value* context, j
     return true;
   }
   if (name_ == "States.UUID") {
-    out = json::string(Uuid4());
+    out = json::string(common::RandomUuid());
     return true;
   }
   return Fail(failure, fmt::format("unknown intrinsic function {}", name_));
