@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 
 #include "store/store.h"
+#include "testing/inline_store.h"
 #include "workflow/builtin_tasks.h"
 #include "workflow/default_workflow.h"
 #include "workflow/ingest_contract.h"
@@ -28,29 +29,7 @@ namespace {
 namespace json = boost::json;
 
 // Completes every Put inline as "created": measures the engine, not storage.
-class InlineStore final : public store::Store {
- public:
-  void Put(store::Item item, store::PutCallback done) override {
-    std::move(done)(store::PutResult{store::PutOutcome::kCreated, std::move(item)});
-  }
-  void Get(std::string, store::GetCallback done) override { std::move(done)(std::nullopt); }
-  void Scan(store::ScanRequest, store::ScanCallback done) override {
-    std::move(done)(store::Page{});
-  }
-  void PutExecution(store::ExecutionRecord record, std::int64_t expected_version,
-                    store::ExecutionPutCallback done) override {
-    record.version = expected_version + 1;
-    std::move(done)(std::move(record));
-  }
-  void GetExecution(std::string, store::ExecutionGetCallback done) override {
-    std::move(done)(std::nullopt);
-  }
-  void ScanExecutions(store::ExecutionScanRequest, store::ExecutionScanCallback done) override {
-    std::move(done)(store::ExecutionPage{});
-  }
-  absl::Status Ping() override { return absl::OkStatus(); }
-  void Close() override {}
-};
+using testing::InlineStore;
 
 struct Fixture {
   Fixture() {

@@ -11,6 +11,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "store/store.h"
+#include "testing/inline_store.h"
 #include "testing/status_matchers.h"
 #include "workflow/builtin_tasks.h"
 #include "workflow/default_workflow.h"
@@ -23,41 +24,7 @@ using ::testing::ElementsAre;
 using ::testing::Pair;
 
 // A store whose Put fails with UNAVAILABLE a given number of times, then succeeds.
-class FlakyStore final : public store::Store {
- public:
-  explicit FlakyStore(int failures) : failures_(failures) {}
-  void Put(store::Item item, store::PutCallback done) override {
-    ++puts;
-    if (failures_-- > 0) {
-      std::move(done)(absl::UnavailableError("disk full"));
-      return;
-    }
-    item.created_at = item.updated_at = absl::FromUnixSeconds(0);
-    std::move(done)(store::PutResult{store::PutOutcome::kCreated, std::move(item)});
-  }
-  void Get(std::string, store::GetCallback done) override { std::move(done)(std::nullopt); }
-  void Scan(store::ScanRequest, store::ScanCallback done) override {
-    std::move(done)(store::Page{});
-  }
-  // Execution records are not used here: writes succeed unchecked, nothing is kept.
-  void PutExecution(store::ExecutionRecord record, std::int64_t expected_version,
-                    store::ExecutionPutCallback done) override {
-    record.version = expected_version + 1;
-    std::move(done)(std::move(record));
-  }
-  void GetExecution(std::string, store::ExecutionGetCallback done) override {
-    std::move(done)(std::nullopt);
-  }
-  void ScanExecutions(store::ExecutionScanRequest, store::ExecutionScanCallback done) override {
-    std::move(done)(store::ExecutionPage{});
-  }
-  absl::Status Ping() override { return absl::OkStatus(); }
-  void Close() override {}
-  int puts = 0;
-
- private:
-  int failures_;
-};
+using FlakyStore = testing::InlineStore;
 
 class DefaultWorkflowTest : public ::testing::Test {
  protected:
