@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "admin/approvals_page.h"
 #include "admin/routes.h"
+#include "admin_routes_fixture.h"
 #include "common/clock.h"
 #include "http/handler.h"
 #include "http/router.h"
@@ -198,30 +199,9 @@ constexpr std::string_view kApprovalWorkflow = R"({
   }
 })";
 
-class ApprovalRoutesTest : public ::testing::Test {
+class ApprovalRoutesTest : public AdminRoutesFixture {
  protected:
-  void SetUp() override {
-    store::StoreOptions store_options;
-    store_options.clock = &clock_;
-    ASSERT_OK_AND_ASSIGN(store_, store::OpenStore("memory:", store_options));
-    workflow::RegisterBuiltinTasks(registry_, store_.get());
-    ASSERT_OK_AND_ASSIGN(std::shared_ptr<const workflow::Workflow> compiled,
-                         workflow::CompileText(kApprovalWorkflow, registry_));
-    workflow::DurableOptions options;
-    options.store = store_.get();
-    options.workflow = compiled;
-    options.definition_text = std::string(kApprovalWorkflow);
-    options.registry = &registry_;
-    options.clock = &clock_;
-    options.scheduler = &scheduler_;
-    ASSERT_OK_AND_ASSIGN(executions_, workflow::DurableExecutions::Open(std::move(options)));
-    RegisterAdminRoutes(router_, {.executions = executions_.get(), .csrf_token = "csrf-1"});
-  }
-
-  void TearDown() override {
-    if (executions_) executions_->Close();
-    if (store_) store_->Close();
-  }
+  void SetUp() override { OpenRoutes(kApprovalWorkflow, "csrf-1"); }
 
   http::Response Call(http::Verb verb, std::string target, std::string body = "",
                       std::vector<std::pair<std::string, std::string>> headers = {}) {
@@ -229,16 +209,7 @@ class ApprovalRoutesTest : public ::testing::Test {
     for (const auto& [name, value] : headers) request.set(name, value);
     request.body() = std::move(body);
     request.prepare_payload();
-    auto promise = std::make_shared<std::promise<http::Response>>();
-    std::future<http::Response> future = promise->get_future();
-    router_.Dispatch(std::move(request), http::Responder([promise](http::Response r) mutable {
-                       promise->set_value(std::move(r));
-                     }));
-    if (future.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
-      ADD_FAILURE() << "no answer to " << target;
-      return http::Response{http::Status::internal_server_error, 11};
-    }
-    return future.get();
+    return Dispatch(std::move(request));
   }
 
   // Starts an execution that waits for an approval of `item`.
@@ -285,9 +256,8 @@ class ApprovalRoutesTest : public ::testing::Test {
     return d.ok() ? *d : workflow::ExecutionDescription{};
   }
 
-  // Waits (bounded) until `n` executions have ended.
-  // The description of `arn` once it has ended. An ended execution's record is written just
-  // after on_finished reports it, so this asks again (bounded) until the record says so.
+  // The description of `arn` once it has ended. A decision by token is answered once it is
+  // durable and the execution ends just after, so this asks again (bounded) until it has.
   workflow::ExecutionDescription DescribeEnded(const std::string& arn) {
     const absl::Time give_up = absl::Now() + absl::Seconds(20);
     workflow::ExecutionDescription d = Describe(arn);
@@ -297,13 +267,6 @@ class ApprovalRoutesTest : public ::testing::Test {
     }
     return d;
   }
-
-  common::ManualClock clock_{absl::FromUnixSeconds(1764892345)};
-  workflow::ManualScheduler scheduler_{&clock_};
-  std::unique_ptr<store::Store> store_;
-  workflow::TaskRegistry registry_;
-  std::unique_ptr<workflow::DurableExecutions> executions_;
-  http::Router router_;
 };
 
 json::value Body(const http::Response& response) {

@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "admin/routes.h"
+#include "admin_routes_fixture.h"
 #include "common/clock.h"
 #include "http/handler.h"
 #include "http/router.h"
@@ -452,30 +453,9 @@ constexpr std::string_view kWorkflow = R"({
 constexpr std::string_view kItemInput =
     R"({\"item\":{\"user_name\":\"Ann\",\"email\":\"ann@x.com\",\"pincode\":\"12\"}})";
 
-class SfnRoutesTest : public ::testing::Test {
+class SfnRoutesTest : public AdminRoutesFixture {
  protected:
-  void SetUp() override {
-    store::StoreOptions store_options;
-    store_options.clock = &clock_;
-    ASSERT_OK_AND_ASSIGN(store_, store::OpenStore("memory:", store_options));
-    workflow::RegisterBuiltinTasks(registry_, store_.get());
-    ASSERT_OK_AND_ASSIGN(std::shared_ptr<const workflow::Workflow> compiled,
-                         workflow::CompileText(kWorkflow, registry_));
-    workflow::DurableOptions options;
-    options.store = store_.get();
-    options.workflow = compiled;
-    options.definition_text = std::string(kWorkflow);
-    options.registry = &registry_;
-    options.clock = &clock_;
-    options.scheduler = &scheduler_;
-    ASSERT_OK_AND_ASSIGN(executions_, workflow::DurableExecutions::Open(std::move(options)));
-    RegisterAdminRoutes(router_, {.executions = executions_.get(), .csrf_token = "c"});
-  }
-
-  void TearDown() override {
-    if (executions_) executions_->Close();
-    if (store_) store_->Close();
-  }
+  void SetUp() override { OpenRoutes(kWorkflow, "c"); }
 
   http::Response Post(std::string path, std::string target, std::string body,
                       std::string content_type = std::string(kAmzJsonType)) {
@@ -484,16 +464,7 @@ class SfnRoutesTest : public ::testing::Test {
     request.set(http::bhttp::field::content_type, content_type);
     request.body() = std::move(body);
     request.prepare_payload();
-    auto promise = std::make_shared<std::promise<http::Response>>();
-    std::future<http::Response> future = promise->get_future();
-    router_.Dispatch(std::move(request), http::Responder([promise](http::Response r) mutable {
-                       promise->set_value(std::move(r));
-                     }));
-    if (future.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
-      ADD_FAILURE() << "no answer to " << target;
-      return http::Response{http::Status::internal_server_error, 11};
-    }
-    return future.get();
+    return Dispatch(std::move(request));
   }
 
   // Calls AWSStepFunctions.<op> on POST / and expects 200; returns the reply.
@@ -551,8 +522,8 @@ class SfnRoutesTest : public ::testing::Test {
     return Ok("DescribeExecution", R"({"executionArn":")" + arn + R"("})");
   }
 
-  // DescribeExecution of `arn` once it has ended. An ended execution's record is written just
-  // after on_finished reports it, so this asks again (bounded) until the record says so.
+  // DescribeExecution of `arn` once it has ended. A decision by token is answered once it is
+  // durable and the execution ends just after, so this asks again (bounded) until it has.
   json::value DescribeEnded(const std::string& arn) {
     const absl::Time give_up = absl::Now() + absl::Seconds(20);
     json::value d = DescribeOk(arn);
@@ -577,13 +548,6 @@ class SfnRoutesTest : public ::testing::Test {
   static std::string Token(const std::string& token) {
     return R"({"taskToken":")" + token + R"("})";
   }
-
-  common::ManualClock clock_{absl::FromUnixSeconds(1764892345)};
-  workflow::ManualScheduler scheduler_{&clock_};
-  std::unique_ptr<store::Store> store_;
-  workflow::TaskRegistry registry_;
-  std::unique_ptr<workflow::DurableExecutions> executions_;
-  http::Router router_;
 };
 
 TEST_F(SfnRoutesTest, StateMachineArnIsOurs) { EXPECT_EQ(executions_->StateMachineArn(), kSm); }
