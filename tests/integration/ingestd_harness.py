@@ -746,6 +746,32 @@ def basic(password=ADMIN_TOKEN, user="admin"):
     return {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
 
 
+def race(n, call, timeout=40):
+    """Runs `call(i)` for i in 0..n-1 on n threads released together by a barrier; returns the
+    n results in order (an exception raised by a call is its result)."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def run(i):
+        try:
+            barrier.wait(10)
+            results[i] = call(i)
+        except Exception as e:  # noqa: BLE001 (returned to the caller)
+            results[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return results
+
+
+def statuses_of(results):
+    """The HTTP status of each Response in `results`, or the repr of anything else."""
+    return [r.status if isinstance(r, Response) else repr(r) for r in results]
+
+
 def wait_until(predicate, timeout, interval=0.05, message="condition"):
     """Polls `predicate()` until it returns a truthy value (returned) or `timeout` seconds
     pass (AssertionError naming `message` and the last value)."""

@@ -14,7 +14,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 import urllib.parse
@@ -421,22 +420,8 @@ class ApprovalsTest(AdminTestBase):
     def test_16_concurrent_approvals_one_success_fifteen_409_one_item(self):
         email, arn = self.ingest_pending("Race Sixteen")
         entry = self.approval(email)
-        barrier = threading.Barrier(16)
-        results = [None] * 16
-
-        def approve(i):
-            try:
-                barrier.wait(10)
-                results[i] = self.admin.decide(entry["id"], "approve", timeout=30)
-            except Exception as e:  # noqa: BLE001 (reported below)
-                results[i] = e
-
-        threads = [threading.Thread(target=approve, args=(i,)) for i in range(16)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(40)
-        statuses = [r.status if isinstance(r, h.Response) else repr(r) for r in results]
+        results = h.race(16, lambda i: self.admin.decide(entry["id"], "approve", timeout=30))
+        statuses = h.statuses_of(results)
         self.assertEqual(sorted(statuses, key=str), [200] + [409] * 15, statuses)
         self.assertEqual(len(self.listed(email)), 1)
         self.assertEqual(self.admin.describe(arn)["status"], "SUCCEEDED")
@@ -444,23 +429,9 @@ class ApprovalsTest(AdminTestBase):
     def test_approve_and_reject_racing_decide_once(self):
         email, _ = self.ingest_pending("Race Mixed")
         entry = self.approval(email)
-        barrier = threading.Barrier(16)
-        results = [None] * 16
-
-        def decide(i):
-            try:
-                barrier.wait(10)
-                results[i] = self.admin.decide(entry["id"], ("approve", "reject")[i % 2],
-                                               timeout=30)
-            except Exception as e:  # noqa: BLE001 (reported below)
-                results[i] = e
-
-        threads = [threading.Thread(target=decide, args=(i,)) for i in range(16)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(40)
-        statuses = [r.status if isinstance(r, h.Response) else repr(r) for r in results]
+        results = h.race(16, lambda i: self.admin.decide(
+            entry["id"], ("approve", "reject")[i % 2], timeout=30))
+        statuses = h.statuses_of(results)
         self.assertEqual(sorted(statuses, key=str), [200] + [409] * 15, statuses)
         winner = statuses.index(200)
         stored = self.listed(email)
@@ -533,25 +504,11 @@ class SfnApiTest(AdminTestBase):
     def test_16_concurrent_send_task_success_one_wins(self):
         email, arn = self.ingest_pending("Sfn Race")
         token = self.approval(email)["task_token"]
-        barrier = threading.Barrier(16)
-        results = [None] * 16
-
-        def send(i):
-            try:
-                barrier.wait(10)
-                # Half bearer, half SigV4: both paths decide through the same exactly-once.
-                results[i] = self.admin.sfn("SendTaskSuccess", {"taskToken": token,
-                                                                "output": "{}"},
-                                            auth=("bearer", "sigv4")[i % 2], timeout=30)
-            except Exception as e:  # noqa: BLE001 (reported below)
-                results[i] = e
-
-        threads = [threading.Thread(target=send, args=(i,)) for i in range(16)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(40)
-        statuses = [r.status if isinstance(r, h.Response) else repr(r) for r in results]
+        # Half bearer, half SigV4: both paths decide through the same exactly-once.
+        results = h.race(16, lambda i: self.admin.sfn(
+            "SendTaskSuccess", {"taskToken": token, "output": "{}"},
+            auth=("bearer", "sigv4")[i % 2], timeout=30))
+        statuses = h.statuses_of(results)
         self.assertEqual(sorted(statuses, key=str), [200] + [400] * 15, statuses)
         for r in results:
             if r.status == 400:
