@@ -7,28 +7,18 @@
 //   INGESTD_BIN=build/release/ingestd node --test tests/node/admin_page.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { ADMIN, startIngestd, uniqueEmail, waitFor } from './ingestd.mjs';
+import { ADMIN, TEST_OUTPUT as OUTPUT, launchChromium, startIngestd, uniqueEmail, waitFor }
+  from './ingestd.mjs';
 
-const OUTPUT = process.env.INGESTD_TEST_OUTPUT || path.join(os.tmpdir(), 'ingestd-test-output');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const BAD_PIN = '12';
 
 let srv;
 let browser;
 
 before(async () => {
-  fs.mkdirSync(OUTPUT, { recursive: true });
   srv = await startIngestd();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

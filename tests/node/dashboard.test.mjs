@@ -6,83 +6,18 @@
 //   INGESTD_BIN=build/release/ingestd node --test tests/node/dashboard.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { TEST_OUTPUT as OUTPUT, launchChromium, sleep, startIngestd } from './ingestd.mjs';
 
-const HOST = '127.0.0.1';
-const BIN = process.env.INGESTD_BIN;
-const OUTPUT = process.env.INGESTD_TEST_OUTPUT || path.join(os.tmpdir(), 'ingestd-test-output');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const CHART_IDS = ['chart-invocations', 'chart-durations', 'chart-errors', 'chart-cost'];
 const TITLES = ['Invocations', 'Durations', 'Errors and success rate', 'Estimated charges'];
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-let server;       // the ingestd child process
-let serverLog = '';
+let srv;          // the running ingestd (ingestd.mjs)
 let baseUrl;
-let dataDir;
 let browser;
 let trafficStop = false;
 let traffic;      // the promise of the traffic loop
 const trafficCounts = { ok: 0, rejected: 0, failed: 0 };
-
-async function startIngestd() {
-  assert.ok(BIN, 'set INGESTD_BIN to the ingestd binary');
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingestd-dashboard-'));
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const adminPort = await freePort();
-    serverLog = '';
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith('INGESTD_')));
-    server = spawn(BIN, ['serve', '--listen', `${HOST}:${port}`,
-                         '--admin-listen', `${HOST}:${adminPort}`, '--data', dataDir],
-                   { stdio: ['ignore', 'pipe', 'pipe'], env });
-    server.stdout.on('data', (d) => { serverLog += d; });
-    server.stderr.on('data', (d) => { serverLog += d; });
-    let exited = false;
-    server.once('exit', () => { exited = true; });
-    baseUrl = `http://${HOST}:${port}`;
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && !exited) {
-      try {
-        const r = await fetch(`${baseUrl}/healthz`);
-        if (r.status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      await sleep(100);
-    }
-    if (!exited) break;
-    if (!/in use/i.test(serverLog)) break;  // retry only a lost port race
-  }
-  throw new Error(`ingestd did not become healthy:\n${serverLog}`);
-}
-
-async function stopIngestd() {
-  if (!server || server.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');  // by PID
-  const timer = setTimeout(() => server.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 // Valid ingests (201/200), some invalid ones (400) and list reads, ~40 requests a second.
 async function runTraffic() {
@@ -107,23 +42,17 @@ async function runTraffic() {
 }
 
 before(async () => {
-  fs.mkdirSync(OUTPUT, { recursive: true });
-  await startIngestd();
+  srv = await startIngestd();
+  baseUrl = srv.baseUrl;
   traffic = runTraffic();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   trafficStop = true;
   if (traffic) await traffic;
   if (browser) await browser.close();
-  await stopIngestd();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await srv?.close();
 });
 
 // Collects what the page reports as errors: console errors, uncaught exceptions, failed

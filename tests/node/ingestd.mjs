@@ -1,5 +1,4 @@
-// Starts and stops the real `ingestd serve` (INGESTD_BIN) for node tests of the admin listener
-// (issue 6): free ports on 127.0.0.1, a fresh data dir, the admin token and SigV4 keys, a
+// Starts and stops the real `ingestd serve` (INGESTD_BIN) for node tests: free ports on 127.0.0.1, a fresh data dir, the admin token and SigV4 keys, a
 // bounded wait for /healthz, stop by PID (SIGTERM, SIGKILL after 20 s), kill -9 and restart on
 // the same data dir. Not a test file (only *.test.mjs are registered in CTest).
 //
@@ -14,6 +13,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
 
 export const HOST = '127.0.0.1';
 export const ADMIN = Object.freeze({
@@ -22,6 +22,21 @@ export const ADMIN = Object.freeze({
   secretAccessKey: 'node/secret+AccessKey0123456789abcdefghij',
 });
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// Where browser tests put screenshots (created on first use).
+export const TEST_OUTPUT =
+  process.env.INGESTD_TEST_OUTPUT || path.join(os.tmpdir(), 'ingestd-test-output');
+
+// Headless Debian Chromium (CHROMIUM_BIN overrides /usr/bin/chromium) through playwright-core,
+// with nothing that talks to the network on its own.
+export async function launchChromium() {
+  fs.mkdirSync(TEST_OUTPUT, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
 
 export function freePort() {
   return new Promise((resolve, reject) => {
